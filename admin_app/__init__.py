@@ -1,0 +1,136 @@
+"""Gestão Admin: the back-office panel of Sistema de Gestão."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, redirect, render_template, url_for
+from flask_admin import Admin, helpers as admin_helpers
+from flask_admin.theme import Bootstrap4Theme
+from flask_security import SQLAlchemyUserDatastore
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from .config import build_config
+from .extensions import babel, csrf, db, migrate, security
+from .i18n import gettext, lazy_gettext, select_locale
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The only place an app is built; tests pass a mapping of overrides."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                instance_path=str(ROOT / "instance"))
+    app.config.update(build_config(app.instance_path))
+    app.config.update(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_admin(app)
+    register_routes(app)
+    register_commands(app)
+    app.add_template_filter(_money_filter, "money")
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    """SQLite enforces foreign keys only when asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    csrf.init_app(app)
+    datastore = SQLAlchemyUserDatastore(db, models.User, models.Role)
+    security.init_app(app, datastore)
+
+
+def register_admin(app: Flask) -> None:
+    from .admin.dashboard import DashboardView
+    from .admin.registry import register_model_views
+
+    admin = Admin(
+        app, name="Gestão Admin",
+        theme=Bootstrap4Theme(base_template="admin/master.html", fluid=True),
+        index_view=DashboardView(name=lazy_gettext("Dashboard"), url="/admin"),
+        translations_path=str(Path(__file__).parent / "translations"),
+    )
+    register_model_views(admin)
+    app.extensions["gestao_admin"] = admin
+
+    @security.context_processor
+    def security_context_processor():
+        """Lets templates/security/ extend the admin master."""
+        return dict(admin_base_template=admin.theme.base_template, admin_view=admin.index_view,
+                    theme=admin.theme, h=admin_helpers, get_url=url_for)
+
+
+def register_routes(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    app.context_processor(lambda: {"get_locale": get_locale})
+
+    @app.route("/")
+    def home():
+        return redirect(url_for("admin.index"))
+
+    @app.route("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+            return {"status": "ok", "database": "ok"}
+        except Exception as exc:  # the database is down: say so, no stack trace
+            log.warning("healthz: database check failed: %s", exc.__class__.__name__)
+            return {"status": "error", "database": "unreachable"}, 503
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/error.html", code=400,
+                               title=gettext("The form expired"),
+                               message=gettext("The security token of the form is missing "
+                                               "or expired. Reload the page and try again; "
+                                               "nothing was changed.")), 400
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("errors/error.html", code=403,
+                               title=gettext("Access denied"),
+                               message=gettext("Your role does not allow this page or "
+                                               "action.")), 403
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/error.html", code=404,
+                               title=gettext("Page not found"),
+                               message=gettext("The page or record does not exist.")), 404
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_template("errors/error.html", code=500,
+                               title=gettext("Something went wrong"),
+                               message=gettext("The error was logged. Nothing was "
+                                               "changed.")), 500
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def _money_filter(value):
+    from flask_babel import format_currency
+
+    return format_currency(value or 0, "BRL")

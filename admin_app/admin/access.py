@@ -1,0 +1,33 @@
+"""Who may do what: the one permission table every admin screen consults.
+
+Django's `has_{view,add,change,delete}_permission` idea: a view declares which roles
+read and which roles write; `allowed(action)` answers for the current user.
+"""
+
+from flask_security import current_user
+
+from admin_app.models.auth import ADMIN, EDITOR, READER
+
+EVERYONE = frozenset({ADMIN, EDITOR, READER})
+WRITERS = frozenset({ADMIN, EDITOR})
+ADMINS = frozenset({ADMIN})
+
+READ_ACTIONS = frozenset({"list", "details", "export"})
+WRITE_ACTIONS = frozenset({"create", "edit", "delete"})
+
+# Flask-Admin view method name -> the action it performs.
+VIEW_ACTIONS = {
+    "index_view": "list",
+    "details_view": "details",
+    "export": "export",
+    "ajax_lookup": "list",
+    "create_view": "create",
+    "edit_view": "edit",
+    "ajax_update": "edit",
+    "delete_view": "delete",
+}
+
+
+def user_has_role(roles) -> bool:
+    return bool(current_user.is_authenticated and current_user.active
+                and any(current_user.has_role(r) for r in roles))

@@ -1,0 +1,219 @@
+"""GestaoModelView: what every generated screen shares — access, friendly errors,
+guarded deletes, formatting. Per-model options only add what differs."""
+
+import logging
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import BaseForm
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_security import current_user
+from flask_wtf.csrf import _FlaskFormCSRF
+from sqlalchemy import Date, DateTime, Numeric, inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from admin_app.extensions import db
+from admin_app.i18n import gettext, lazy_gettext as _l, ngettext
+from admin_app.rules import BusinessRuleError
+
+from . import access
+from .errors import describe_integrity_error
+from .references import blocking_references
+
+log = logging.getLogger(__name__)
+
+
+class CsrfForm(BaseForm):
+    """Flask-Admin's base form carrying Flask-WTF's CSRF token (the one CSRFProtect checks)."""
+
+    class Meta:
+        csrf = True
+        csrf_class = _FlaskFormCSRF
+        csrf_field_name = "csrf_token"
+        csrf_secret = None
+        csrf_time_limit = None
+
+        @property
+        def csrf_context(self):
+            from flask import session
+            return session
+
+
+def _money(view, context, model, name):
+    value = getattr(model, name)
+    return "" if value is None else format_currency(value, "BRL")
+
+
+def _number(view, context, model, name):
+    value = getattr(model, name)
+    return "" if value is None else format_decimal(value, format="#,##0.###")
+
+
+def _date(view, context, model, name):
+    value = getattr(model, name)
+    return "" if value is None else format_date(value, "short")
+
+
+def _datetime(view, context, model, name):
+    value = getattr(model, name)
+    return "" if value is None else format_datetime(value, "short")
+
+
+def automatic_formatters(model) -> dict:
+    """Money (scale 2) as R$, quantities as numbers, dates in the user's locale."""
+    formatters = {}
+    for column in inspect(model).columns:
+        if isinstance(column.type, Numeric):
+            formatters[column.key] = _money if column.type.scale == 2 else _number
+        elif isinstance(column.type, DateTime):
+            formatters[column.key] = _datetime
+        elif isinstance(column.type, Date):
+            formatters[column.key] = _date
+    return formatters
+
+
+class GestaoModelView(ModelView):
+    """Base of every generated screen."""
+
+    #: Roles that may list, see details and export.
+    read_roles = access.EVERYONE
+    #: Roles that may create, edit and delete (if the screen allows it at all).
+    write_roles = access.WRITERS
+    #: Which writes this screen offers at all, whatever the role.
+    writes = frozenset({"create", "edit", "delete"})
+    #: Action name -> the write it counts as.
+    action_permissions = {"delete": "delete"}
+    #: Singular label of the model, used in messages.
+    label = None
+
+    form_base_class = CsrfForm
+    can_view_details = True
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    page_size = 20
+    can_set_page_size = True
+    column_display_pk = False
+    column_exclude_list = ("created_at", "version")
+    column_details_exclude_list = ()
+    form_excluded_columns = ("created_at", "updated_at", "version")
+    column_export_exclude_list = ("version",)
+    details_modal = False
+    edit_modal = False
+    create_modal = False
+
+    def __init__(self, model, session, **kwargs):
+        formatters = automatic_formatters(model)
+        formatters.update(self.column_formatters or {})
+        self.column_formatters = formatters
+        export_formatters = dict(formatters)
+        export_formatters.update(self.column_formatters_export or {})
+        self.column_formatters_export = export_formatters
+        super().__init__(model, session, **kwargs)
+
+    # -- access --------------------------------------------------------------------------
+    def allowed(self, action_name: str) -> bool:
+        if action_name in access.READ_ACTIONS:
+            return access.user_has_role(self.read_roles)
+        return action_name in self.writes and access.user_has_role(self.write_roles)
+
+    @property
+    def can_create(self):
+        return self.allowed("create")
+
+    @property
+    def can_edit(self):
+        return self.allowed("edit")
+
+    @property
+    def can_delete(self):
+        return self.allowed("delete")
+
+    def is_accessible(self):
+        return self.allowed("list")
+
+    def is_action_allowed(self, name):
+        return self.allowed(self.action_permissions.get(name, "edit"))
+
+    def _handle_view(self, name, **kwargs):
+        """Anonymous -> login (and back); logged in without the role -> 403, GET or POST."""
+        if not current_user.is_authenticated:
+            return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+        if not self.is_accessible():
+            abort(403)
+        wanted = access.VIEW_ACTIONS.get(name)
+        if wanted and not self.allowed(wanted):
+            abort(403)
+        if name == "action_view" and request.method == "POST":
+            chosen = request.form.get("action", "")
+            if not self.is_action_allowed(chosen):
+                abort(403)
+        return None
+
+    # -- errors --------------------------------------------------------------------------
+    def field_labels(self) -> dict:
+        labels = {}
+        for column in inspect(self.model).columns:
+            labels[column.key] = str(self.column_labels.get(column.key, column.key)) \
+                if self.column_labels else column.key
+        return labels
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, BusinessRuleError):
+            flash(str(exc), "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            flash(describe_integrity_error(exc, self.field_labels()), "error")
+            return True
+        if isinstance(exc, StaleDataError):
+            flash(gettext("This record was changed by someone else meanwhile. "
+                          "Reload it and apply your change again."), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    # -- deletes -------------------------------------------------------------------------
+    def _blocked_message(self, model) -> str | None:
+        refs = blocking_references(model)
+        if not refs:
+            return None
+        parts = [f"{count} × {label_of(other) if other else table}" for other, table, count in refs]
+        return gettext("%(record)s cannot be deleted: it is referenced by %(refs)s.",
+                       record=str(model), refs=", ".join(parts))
+
+    def delete_model(self, model):
+        message = self._blocked_message(model)
+        if message:
+            flash(message, "error")
+            return False
+        return super().delete_model(model)
+
+    @action("delete", _l("Delete"), _l("Are you sure you want to delete the selected records?"))
+    def action_delete(self, ids):
+        """Delete every selected row that nothing references; name the ones refused."""
+        deleted, refused = 0, []
+        for pk in ids:
+            model = self.get_one(pk)
+            if model is None:
+                continue
+            message = self._blocked_message(model)
+            if message:
+                refused.append(message)
+                continue
+            try:
+                db.session.delete(model)
+                db.session.commit()
+                deleted += 1
+            except Exception as exc:  # one row's failure must not undo the others
+                db.session.rollback()
+                if not self.handle_view_exception(exc):
+                    raise
+        if deleted:
+            flash(ngettext("%(num)s record deleted.", "%(num)s records deleted.", deleted),
+                  "success")
+        for message in refused:
+            flash(message, "error")
+
+
+def label_of(model) -> str:
+    from .registry import LABELS
+    return str(LABELS.get(model, (model.__name__, model.__name__))[1])

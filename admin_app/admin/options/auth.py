@@ -1,0 +1,109 @@
+"""Options for users, roles and the audit trail: administrators only."""
+
+import uuid
+
+from flask_security import hash_password
+from sqlalchemy import func, select
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional
+
+from admin_app.admin import access
+from admin_app.extensions import db
+from admin_app.i18n import lazy_gettext as _l
+from admin_app.models import AuditEntry, Role, User
+from admin_app.models.auth import ADMIN, ROLE_NAMES
+from admin_app.rules import BusinessRuleError
+
+ADMINISTRATION = _l("Administration")
+MIN_PASSWORD = 10
+
+
+def active_admin_count(excluding_id: int | None = None) -> int:
+    query = (select(func.count(User.id.distinct())).join(User.roles)
+             .where(Role.name == ADMIN, User.active.is_(True)))
+    if excluding_id is not None:
+        query = query.where(User.id != excluding_id)
+    return db.session.scalar(query)
+
+
+class UserOptions:
+    """A password is typed in `new_password`, stored hashed (argon2), never shown."""
+    label, label_plural, category = _l("User"), _l("Users"), ADMINISTRATION
+    read_roles = write_roles = access.ADMINS
+    column_list = ("email", "active", "roles", "last_login_at", "login_count")
+    column_details_list = ("email", "active", "roles", "create_datetime", "last_login_at",
+                           "current_login_at", "last_login_ip", "login_count")
+    column_export_list = ("email", "active", "roles", "last_login_at", "login_count")
+    column_labels = {"email": _l("E-mail"), "active": _l("Active"), "roles": _l("Roles"),
+                     "last_login_at": _l("Last login"), "login_count": _l("Logins"),
+                     "create_datetime": _l("Created at"),
+                     "current_login_at": _l("Current login"),
+                     "last_login_ip": _l("Last login IP"), "new_password": _l("New password")}
+    column_searchable_list = ("email",)
+    column_filters = ("active",)
+    column_sortable_list = ("email", "active", "last_login_at")
+    column_formatters = {"roles": lambda v, c, m, n: ", ".join(sorted(r.name for r in m.roles))}
+    form_columns = ("email", "active", "roles")
+    form_extra_fields = {
+        "new_password": PasswordField(
+            _l("New password"),
+            validators=[Optional(), Length(min=MIN_PASSWORD, message=_l(
+                "The password must have at least %(min)d characters."))],
+            description=_l("Leave empty to keep the current password."),
+        ),
+    }
+
+    def on_model_change(self, form, model, is_created):
+        password = form.new_password.data if hasattr(form, "new_password") else None
+        if is_created:
+            if not password:
+                raise BusinessRuleError(str(_l("A new user needs a password.")))
+            model.fs_uniquifier = uuid.uuid4().hex
+        if password:
+            model.password = hash_password(password)
+        if not is_created:
+            self._keep_an_admin(model)
+
+    def on_model_delete(self, model):
+        if model.has_role(ADMIN) and model.active and active_admin_count(model.id) == 0:
+            raise BusinessRuleError(str(_l("The last active administrator cannot be deleted.")))
+
+    @staticmethod
+    def _keep_an_admin(model):
+        still_admin = model.active and any(r.name == ADMIN for r in model.roles)
+        if not still_admin and active_admin_count(model.id) == 0:
+            raise BusinessRuleError(str(_l(
+                "The last active administrator cannot be deactivated or lose the admin role.")))
+
+
+class RoleOptions:
+    label, label_plural, category = _l("Role"), _l("Roles"), ADMINISTRATION
+    read_roles = write_roles = access.ADMINS
+    column_list = ("name", "description")
+    column_labels = {"name": _l("Name"), "description": _l("Description"),
+                     "users": _l("Users"), "permissions": _l("Permissions")}
+    column_details_list = ("name", "description", "users")
+    form_columns = ("name", "description")
+
+    def on_model_delete(self, model):
+        if model.name in ROLE_NAMES:
+            raise BusinessRuleError(str(_l("The built-in roles cannot be deleted.")))
+
+
+class AuditEntryOptions:
+    """Read-only for everyone, administrators included."""
+    label, label_plural, category = _l("Audit entry"), _l("Audit trail"), ADMINISTRATION
+    read_roles = access.ADMINS
+    writes = frozenset()
+    column_list = ("created_at", "actor", "action", "entity", "object_id", "changes")
+    column_exclude_list = ()
+    column_labels = {"created_at": _l("When"), "actor": _l("Who"), "action": _l("Action"),
+                     "entity": _l("Entity"), "object_id": _l("Object id"),
+                     "changes": _l("Changes"), "user": _l("User")}
+    column_searchable_list = ("object_id",)
+    column_filters = ("actor", "entity", "action", "created_at")
+    column_sortable_list = ("created_at", "actor", "action", "entity")
+    column_default_sort = ("created_at", True)
+
+
+AUTH_OPTIONS = {User: UserOptions, Role: RoleOptions, AuditEntry: AuditEntryOptions}

@@ -1,0 +1,39 @@
+"""Walk the SQLAlchemy registry and build one screen per mapped model.
+
+A model added later gets a working screen with no view code; an entry in
+`options.OPTIONS` only tunes it.
+"""
+
+from admin_app.extensions import db
+
+from .base import GestaoModelView
+from .options import OPTIONS
+
+OTHER = "Other"
+LABELS: dict[type, tuple[str, str]] = {}
+
+
+def mapped_models() -> list[type]:
+    """Every mapped class, in menu order: the options' order, then the rest by name."""
+    models = [m.class_ for m in db.Model.registry.mappers]
+    known = [m for m in OPTIONS if m in models]
+    rest = sorted((m for m in models if m not in OPTIONS), key=lambda m: m.__name__)
+    return known + rest
+
+
+def view_class_for(model: type) -> type[GestaoModelView]:
+    options = OPTIONS.get(model)
+    bases = (options, GestaoModelView) if options else (GestaoModelView,)
+    return type(f"{model.__name__}View", bases, {})
+
+
+def register_model_views(admin) -> None:
+    from admin_app.i18n import lazy_gettext as _l
+    for model in mapped_models():
+        view_class = view_class_for(model)
+        label = getattr(view_class, "label", None) or model.__name__
+        plural = getattr(view_class, "label_plural", None) or label
+        LABELS[model] = (label, plural)
+        category = getattr(view_class, "category", None) or _l("Other")
+        admin.add_view(view_class(model, db, name=plural, category=category,
+                                  endpoint=model.__name__.lower()))

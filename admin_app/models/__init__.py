@@ -1,0 +1,15 @@
+"""Every mapped model, imported so the registry (and Alembic) sees them all."""
+
+from .audit import AuditEntry
+from .auth import Role, User
+from .catalog import Category, Product
+from .finance import FinancialEntry
+from .parties import Customer, Supplier
+from .sales import Order, OrderItem
+from .stock import StockMovement
+from . import lifecycle  # noqa: F401  (session listeners for the rules)
+
+__all__ = [
+    "AuditEntry", "Category", "Customer", "FinancialEntry", "Order", "OrderItem",
+    "Product", "Role", "StockMovement", "Supplier", "User",
+]

@@ -1,0 +1,31 @@
+"""The audit trail: one row per create, update or delete, never edited."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from admin_app.extensions import db
+
+from .base import utcnow
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_entity_object", "entity", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(10), index=True)
+    entity: Mapped[str] = mapped_column(String(60))
+    object_id: Mapped[str] = mapped_column(String(60))
+    changes: Mapped[dict | None] = mapped_column(JSON)
+
+    user: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entity} #{self.object_id}"

@@ -1,0 +1,27 @@
+"""Users and roles: Flask-Security-Too's shipped SQLAlchemy mixins (frozen by design)."""
+
+from flask_security.models.sqla import FsModels, FsRoleMixin, FsUserMixin
+
+from admin_app.extensions import db
+
+FsModels.set_db_info(base_model=db.Model)
+
+ADMIN, EDITOR, READER = "admin", "editor", "reader"
+ROLE_NAMES = (ADMIN, EDITOR, READER)
+
+
+class Role(db.Model, FsRoleMixin):
+    __tablename__ = "role"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(db.Model, FsUserMixin):
+    __tablename__ = "user"
+
+    def has_any_role(self, names) -> bool:
+        return any(role.name in names for role in self.roles)
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,0 +1,33 @@
+"""Mixins shared by every business table: timestamps and the version counter."""
+
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, func
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class TimestampMixin:
+    """`created_at` / `updated_at`, set by the ORM and defaulted by the database."""
+
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime, default=utcnow, server_default=func.current_timestamp(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow,
+        server_default=func.current_timestamp(), nullable=False,
+    )
+
+
+class VersionedMixin(TimestampMixin):
+    """Optimistic locking: SQLAlchemy adds `WHERE version = :old` to every UPDATE/DELETE,
+    so a write based on a stale read fails instead of silently overwriting."""
+
+    version: Mapped[int] = mapped_column(nullable=False, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}

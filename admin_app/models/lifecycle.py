@@ -1,0 +1,130 @@
+"""Session listeners that apply the business rules to every flush, whoever writes:
+a panel screen, a bulk action, the CLI or the demo seeder."""
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+
+from admin_app.i18n import lazy_gettext as _l
+from admin_app.rules import BusinessRuleError
+from admin_app.rules import orders as order_rules
+from admin_app.rules import stock as stock_rules
+
+from .catalog import Product
+from .sales import Order, OrderItem
+from .stock import StockMovement
+
+
+def _old_value(obj, attr: str):
+    """The value `attr` had when loaded, or its current one if unchanged or new."""
+    history = inspect(obj).attrs[attr].history
+    if history.deleted:
+        return history.deleted[0]
+    return getattr(obj, attr)
+
+
+def _next_order_number(session: Session, year: int, taken: set[str]) -> str:
+    prefix = f"{year}-"
+    with session.no_autoflush:
+        last = session.scalar(select(func.max(Order.number)).where(Order.number.like(prefix + "%")))
+    seq = int(last.split("-")[1]) if last else 0
+    while True:
+        seq += 1
+        number = f"{prefix}{seq:06d}"
+        if number not in taken:
+            return number
+
+
+def _number_new_orders(session: Session) -> None:
+    taken: set[str] = set()
+    for obj in session.new:
+        if isinstance(obj, Order) and not obj.status:
+            obj.status = order_rules.DRAFT
+        if isinstance(obj, Order) and not obj.number:
+            year = (obj.ordered_at or datetime.now()).year
+            obj.number = _next_order_number(session, year, taken)
+            taken.add(obj.number)
+
+
+def _check_item_changes(session: Session) -> None:
+    changed = [o for o in list(session.new) + list(session.dirty) + list(session.deleted)
+               if isinstance(o, OrderItem)]
+    for item in changed:
+        if item in session.dirty and not session.is_modified(item):
+            continue
+        order = item.order
+        if order is None and item.order_id is not None:
+            with session.no_autoflush:
+                order = session.get(Order, item.order_id)
+        if order is None or order in session.new:
+            continue
+        order_rules.check_items_editable(_old_value(order, "status"))
+
+
+def _movements_for_status_changes(session: Session) -> None:
+    for order in [o for o in list(session.new) + list(session.dirty) if isinstance(o, Order)]:
+        old = order_rules.DRAFT if order in session.new else _old_value(order, "status")
+        new = order.status
+        if old == new:
+            continue
+        order_rules.check_transition(old, new)
+        if old not in order_rules.STOCK_OUT and new in order_rules.STOCK_OUT:
+            _write_order_movements(session, order, stock_rules.OUT)
+        elif old in order_rules.STOCK_OUT and new == order_rules.CANCELLED:
+            _write_order_movements(session, order, stock_rules.IN)
+
+
+def _write_order_movements(session: Session, order: Order, kind: str) -> None:
+    if kind == stock_rules.OUT and not order.items:
+        raise BusinessRuleError(str(_l("An order without items cannot be confirmed.")))
+    needed: dict[int, object] = defaultdict(int)
+    products: dict[int, Product] = {}
+    with session.no_autoflush:
+        for item in order.items:
+            product = item.product or session.get(Product, item.product_id)
+            products[product.id] = product
+            needed[product.id] += item.quantity
+    if kind == stock_rules.OUT:
+        stock_rules.check_shortages([
+            (str(products[pid]), products[pid].stock, qty)
+            for pid, qty in needed.items() if products[pid].stock < qty
+        ])
+    reason = (_l("Order %(number)s confirmed", number=order.number) if kind == stock_rules.OUT
+              else _l("Order %(number)s cancelled", number=order.number))
+    for pid, qty in needed.items():
+        session.add(StockMovement(product=products[pid], kind=kind, quantity=qty,
+                                  reason=str(reason), order=order))
+
+
+def _apply_new_movements(session: Session) -> None:
+    for movement in [o for o in session.new if isinstance(o, StockMovement)]:
+        with session.no_autoflush:
+            product = movement.product or session.get(Product, movement.product_id)
+        if product is None:
+            raise BusinessRuleError(str(_l("Choose the product of the movement.")))
+        after = stock_rules.stock_after(movement.kind, product.stock or 0, movement.quantity)
+        if after < 0:
+            stock_rules.check_shortages([(str(product), product.stock, movement.quantity)])
+        product.stock = after
+        movement.balance_after = after
+
+
+def _refuse_movement_changes(session: Session) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, StockMovement):
+            raise BusinessRuleError(str(_l("Stock movements cannot be deleted; "
+                                           "record an opposite movement instead.")))
+    for obj in session.dirty:
+        if isinstance(obj, StockMovement) and session.is_modified(obj):
+            raise BusinessRuleError(str(_l("Stock movements cannot be changed once saved.")))
+
+
+@event.listens_for(Session, "before_flush")
+def apply_business_rules(session: Session, flush_context, instances) -> None:
+    _refuse_movement_changes(session)
+    _number_new_orders(session)
+    _check_item_changes(session)
+    _movements_for_status_changes(session)
+    _apply_new_movements(session)

@@ -1,0 +1,46 @@
+"""CPF and CNPJ: validation and formatting through python-stdnum."""
+
+from stdnum.br import cnpj, cpf
+from stdnum.exceptions import ValidationError
+
+from admin_app.i18n import lazy_gettext as _l
+
+from . import BusinessRuleError
+
+
+def digits(value: str | None) -> str:
+    return "".join(ch for ch in (value or "") if ch.isdigit())
+
+
+def clean_document(value: str | None) -> str:
+    """Return the CPF (11 digits) or CNPJ (14 digits) digits-only, or raise."""
+    number = digits(value)
+    if len(number) == 11:
+        validator, label = cpf, _l("Invalid CPF: check the digits.")
+    elif len(number) == 14:
+        validator, label = cnpj, _l("Invalid CNPJ: check the digits.")
+    else:
+        raise BusinessRuleError(str(_l("Enter a CPF (11 digits) or a CNPJ (14 digits).")))
+    try:
+        return validator.validate(number)
+    except ValidationError:
+        raise BusinessRuleError(str(label)) from None
+
+
+def clean_cnpj(value: str | None) -> str:
+    number = digits(value)
+    try:
+        return cnpj.validate(number)
+    except ValidationError:
+        raise BusinessRuleError(str(_l("Invalid CNPJ: check the digits."))) from None
+
+
+def format_document(value: str | None) -> str:
+    """000.000.000-00 for a CPF, 00.000.000/0000-00 for a CNPJ, as stored otherwise."""
+    if not value:
+        return ""
+    if len(value) == 11 and value.isdigit():
+        return cpf.format(value)
+    if len(value) == 14 and value.isdigit():
+        return cnpj.format(value)
+    return value
