@@ -10,7 +10,7 @@ from flask_babel import format_currency, format_date, format_datetime, format_de
 from flask_security import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import Date, DateTime, Numeric, inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from admin_app.extensions import db
@@ -19,6 +19,7 @@ from admin_app.rules import BusinessRuleError
 
 from . import access
 from .errors import describe_integrity_error
+from .fields import GestaoModelConverter
 from .references import blocking_references
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class GestaoModelView(ModelView):
     label = None
 
     form_base_class = CsrfForm
+    model_form_converter = GestaoModelConverter
     can_view_details = True
     can_export = True
     export_types = ["csv", "xlsx"]
@@ -164,6 +166,10 @@ class GestaoModelView(ModelView):
             return True
         if isinstance(exc, IntegrityError):
             flash(describe_integrity_error(exc, self.field_labels()), "error")
+            return True
+        if isinstance(exc, DataError):
+            flash(gettext("A value does not fit the database (too long or out of range); "
+                          "nothing was saved."), "error")
             return True
         if isinstance(exc, StaleDataError):
             flash(gettext("This record was changed by someone else meanwhile. "

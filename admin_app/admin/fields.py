@@ -1,0 +1,72 @@
+"""Form fields that speak the user's locale: `1.234,56` in Portuguese, `1,234.56` in English."""
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.form import converts
+from flask_babel import get_locale
+from wtforms import fields
+
+from admin_app.i18n import lazy_gettext as _l
+
+
+class LocaleDecimalField(fields.DecimalField):
+    """Accepts both the locale's separators and a plain `1234.56`; shows the locale's."""
+
+    def __init__(self, *args, scale: int | None = None, precision: int | None = None,
+                 **kwargs):
+        self.scale = scale
+        self.precision = precision
+        kwargs.setdefault("places", None)
+        super().__init__(*args, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        pattern = "0." + "0" * self.scale if self.scale else "0.###"
+        return format_decimal(self.data, format=pattern, locale=get_locale(),
+                              group_separator=False)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip()
+        try:
+            self.data = parse_decimal(text, locale=get_locale(), strict=True)
+        except NumberFormatError:
+            try:
+                self.data = Decimal(text)
+            except InvalidOperation:
+                self.data = None
+                raise ValueError(str(_l("Not a valid number."))) from None
+        if not self.data.is_finite():
+            self.data = None
+            raise ValueError(str(_l("Not a valid number.")))
+        self._fit_column()
+
+    def _fit_column(self):
+        """Round to the column's scale and refuse what its precision cannot hold, so the
+        database never sees an overflowing number."""
+        if self.precision is not None:
+            limit = Decimal(10) ** (self.precision - (self.scale or 0))
+            if abs(self.data) >= limit:
+                self.data = None
+                raise ValueError(str(_l("The number is too large.")))
+        if self.scale is not None:
+            try:
+                self.data = self.data.quantize(Decimal(1).scaleb(-self.scale))
+            except InvalidOperation:
+                self.data = None
+                raise ValueError(str(_l("The number is too large."))) from None
+
+
+class GestaoModelConverter(AdminModelConverter):
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        return LocaleDecimalField(scale=getattr(column.type, "scale", None),
+                                  precision=getattr(column.type, "precision", None),
+                                  **field_args)
