@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_routes(app)
     register_commands(app)
     app.add_template_filter(_money_filter, "money")
+    app.add_template_filter(_datetime_filter, "datetime_short")
     return app
 
 
@@ -45,7 +46,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models
+    from . import audit, models  # noqa: F401  (models and audit listeners registered)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"),
@@ -59,6 +60,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_admin(app: Flask) -> None:
     from .admin.dashboard import DashboardView
+    from .admin.history import HistoryView
     from .admin.registry import register_model_views
 
     admin = Admin(
@@ -68,6 +70,8 @@ def register_admin(app: Flask) -> None:
         translations_path=str(Path(__file__).parent / "translations"),
     )
     register_model_views(admin)
+    admin.add_view(HistoryView(name=lazy_gettext("History"), endpoint="history",
+                               url="/admin/history"))
     app.extensions["gestao_admin"] = admin
 
     @security.context_processor
@@ -134,3 +138,9 @@ def _money_filter(value):
     from flask_babel import format_currency
 
     return format_currency(value or 0, "BRL")
+
+
+def _datetime_filter(value):
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "short") if value else ""

@@ -8,6 +8,8 @@ import uuid
 import psycopg
 import pytest
 from flask import current_app
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_security import hash_password
 from sqlalchemy import text
@@ -75,9 +77,27 @@ def backend(request):
     return request.param
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as under a real server.
+
+    Tests hold an app context open (for factories and queries); without this, Flask would
+    reuse it for every request, sharing `g` (the logged-in user, the CSRF token, the locale)
+    and the database session between clients.
+    """
+
+    def open(self, *args, **kwargs):
+        kwargs["buffered"] = True  # streamed responses finish inside their own context
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture(scope="session")
 def _session_app(backend, make_database):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": make_database(backend)})
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
         db.session.remove()

@@ -7,6 +7,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from wtforms import HiddenField
 from flask_security import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import Date, DateTime, Numeric, inspect
@@ -23,6 +24,13 @@ from .fields import GestaoModelConverter
 from .references import blocking_references
 
 log = logging.getLogger(__name__)
+
+
+class VersionField(HiddenField):
+    """The version the form was rendered from; never written to the model."""
+
+    def populate_obj(self, obj, name):
+        pass
 
 
 class CsrfForm(BaseForm):
@@ -100,6 +108,8 @@ class GestaoModelView(ModelView):
     column_details_exclude_list = ()
     form_excluded_columns = ("created_at", "updated_at", "version")
     column_export_exclude_list = ("version",)
+    edit_template = "admin/gestao/edit.html"
+    details_template = "admin/gestao/details.html"
     details_modal = False
     edit_modal = False
     create_modal = False
@@ -152,6 +162,51 @@ class GestaoModelView(ModelView):
                 abort(403)
         return None
 
+    def history_url(self, object_id) -> str | None:
+        """The "Histórico" link of a record, if the current user may see it."""
+        from .history import may_see_history
+
+        if not object_id or not may_see_history(self):
+            return None
+        return url_for("history.object_history", entity=self.model.__name__, object_id=object_id)
+
+    # -- optimistic locking ---------------------------------------------------------------
+    def is_versioned(self) -> bool:
+        return "version" in inspect(self.model).columns
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if self.is_versioned():
+            form_class.expected_version = VersionField()
+        return form_class
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None and hasattr(form, "expected_version") and request.method == "GET":
+            form.expected_version.data = obj.version
+        return form
+
+    def conflict_message(self, model) -> str:
+        """Who changed the record since the form was shown, from the audit trail."""
+        from .history import last_change
+
+        change = last_change(type(model).__name__, self.get_pk_value(model))
+        if change is None:
+            return gettext("This record was changed by someone else since you opened it. "
+                           "Your changes were not saved; they are still in the form. Open "
+                           "the record again to see the current values.")
+        return gettext("This record was changed by %(who)s on %(when)s since you opened it. "
+                       "Your changes were not saved; they are still in the form. Open the "
+                       "record again to see the current values.",
+                       who=change.actor, when=format_datetime(change.created_at, "short"))
+
+    def update_model(self, form, model):
+        expected = getattr(form, "expected_version", None)
+        if expected is not None and expected.data and str(model.version) != str(expected.data):
+            flash(self.conflict_message(model), "error")
+            return False
+        return super().update_model(form, model)
+
     # -- errors --------------------------------------------------------------------------
     def field_labels(self) -> dict:
         labels = {}
@@ -172,8 +227,9 @@ class GestaoModelView(ModelView):
                           "nothing was saved."), "error")
             return True
         if isinstance(exc, StaleDataError):
-            flash(gettext("This record was changed by someone else meanwhile. "
-                          "Reload it and apply your change again."), "error")
+            flash(gettext("This record was changed by someone else at the same moment. "
+                          "Your changes were not saved; open the record again and repeat "
+                          "them."), "error")
             return True
         return super().handle_view_exception(exc)
 
@@ -187,6 +243,10 @@ class GestaoModelView(ModelView):
                        record=str(model), refs=", ".join(parts))
 
     def delete_model(self, model):
+        expected = request.form.get("version")
+        if self.is_versioned() and expected and expected != str(model.version):
+            flash(self.conflict_message(model), "error")
+            return False
         message = self._blocked_message(model)
         if message:
             flash(message, "error")

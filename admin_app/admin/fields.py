@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from wtforms import fields
 
 from admin_app.i18n import lazy_gettext as _l
+from admin_app.rules.documents import format_document
 
 
 class LocaleDecimalField(fields.DecimalField):
@@ -70,3 +71,21 @@ class GestaoModelConverter(AdminModelConverter):
         return LocaleDecimalField(scale=getattr(column.type, "scale", None),
                                   precision=getattr(column.type, "precision", None),
                                   **field_args)
+
+
+class DocumentField(fields.StringField):
+    """CPF/CNPJ typed with or without punctuation, kept digits-only, shown formatted."""
+
+    _PUNCTUATION = set(".-/ ")
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        text = (self.data or "").strip()
+        if text and all(ch.isdigit() or ch in self._PUNCTUATION for ch in text):
+            text = "".join(ch for ch in text if ch.isdigit())
+        self.data = text
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_document(self.data)

@@ -12,6 +12,7 @@ from admin_app.rules import BusinessRuleError
 from admin_app.rules import orders as order_rules
 from admin_app.rules import stock as stock_rules
 
+from .audit import AuditEntry
 from .catalog import Product
 from .sales import Order, OrderItem
 from .stock import StockMovement
@@ -111,19 +112,24 @@ def _apply_new_movements(session: Session) -> None:
         movement.balance_after = after
 
 
-def _refuse_movement_changes(session: Session) -> None:
+def _refuse_immutable_changes(session: Session) -> None:
+    """Stock movements and audit entries are written once, never changed or deleted."""
     for obj in session.deleted:
         if isinstance(obj, StockMovement):
             raise BusinessRuleError(str(_l("Stock movements cannot be deleted; "
                                            "record an opposite movement instead.")))
+        if isinstance(obj, AuditEntry):
+            raise BusinessRuleError(str(_l("Audit entries cannot be deleted.")))
     for obj in session.dirty:
         if isinstance(obj, StockMovement) and session.is_modified(obj):
             raise BusinessRuleError(str(_l("Stock movements cannot be changed once saved.")))
+        if isinstance(obj, AuditEntry) and session.is_modified(obj):
+            raise BusinessRuleError(str(_l("Audit entries cannot be changed.")))
 
 
 @event.listens_for(Session, "before_flush")
 def apply_business_rules(session: Session, flush_context, instances) -> None:
-    _refuse_movement_changes(session)
+    _refuse_immutable_changes(session)
     _number_new_orders(session)
     _check_item_changes(session)
     _movements_for_status_changes(session)

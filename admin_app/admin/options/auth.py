@@ -2,12 +2,16 @@
 
 import uuid
 
+from flask import url_for
+from markupsafe import Markup
+
 from flask_security import hash_password
 from sqlalchemy import func, select
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from admin_app.admin import access
+from admin_app.admin.history import ACTION_LABELS, readable_changes, view_for_entity
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.models import AuditEntry, Role, User
@@ -104,6 +108,33 @@ class AuditEntryOptions:
     column_filters = ("actor", "entity", "action", "created_at")
     column_sortable_list = ("created_at", "actor", "action", "entity")
     column_default_sort = ("created_at", True)
+    column_formatters = {"changes": lambda v, c, m, n: changes_summary(m),
+                         "action": lambda v, c, m, n: str(ACTION_LABELS.get(m.action, m.action)),
+                         "object_id": lambda v, c, m, n: history_link(m)}
+    column_formatters_export = {"changes": lambda v, c, m, n: changes_summary(m)}
+
+
+def changes_summary(entry) -> str:
+    """`Campo: antes → depois; …` with the entity screen's labels, for lists and exports."""
+    view = view_for_entity(entry.entity)
+    parts = []
+    for change in readable_changes(view, entry.changes):
+        if change["secret"]:
+            parts.append(f"{change['label']}: ••••••")
+        elif entry.action == "update":
+            parts.append(f"{change['label']}: {change['old']} → {change['new']}")
+        else:
+            value = change["new"] if entry.action == "create" else change["old"]
+            parts.append(f"{change['label']}: {value}")
+    return "; ".join(parts)
+
+
+def history_link(entry):
+    view = view_for_entity(entry.entity)
+    if view is None:
+        return entry.object_id
+    url = url_for("history.object_history", entity=entry.entity, object_id=entry.object_id)
+    return Markup('<a href="{}">{}</a>').format(url, entry.object_id)
 
 
 AUTH_OPTIONS = {User: UserOptions, Role: RoleOptions, AuditEntry: AuditEntryOptions}

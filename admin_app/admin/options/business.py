@@ -8,6 +8,7 @@ from flask_security import current_user
 from sqlalchemy import select
 from wtforms.validators import NumberRange, Optional, Email
 
+from admin_app.admin.fields import DocumentField
 from admin_app.admin.validators import ValidCnpj, ValidDocument
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l, ngettext
@@ -51,6 +52,7 @@ class CustomerOptions:
     column_default_sort = "name"
     column_formatters = {"document": lambda v, c, m, n: m.document_formatted}
     form_columns = ("document", "name", "email", "phone", "city", "state", "active", "notes")
+    form_overrides = {"document": DocumentField}
     form_choices = {"state": _choices(UFS)}
     form_args = {
         "document": {"validators": [ValidDocument()],
@@ -72,6 +74,7 @@ class SupplierOptions:
     column_formatters = {"cnpj": lambda v, c, m, n: m.cnpj_formatted}
     form_columns = ("cnpj", "legal_name", "trade_name", "contact_name", "email", "phone",
                     "active")
+    form_overrides = {"cnpj": DocumentField}
     form_args = {
         "cnpj": {"validators": [ValidCnpj()]},
         "email": {"validators": [Optional(), Email(message=_l("Invalid e-mail address."))]},
