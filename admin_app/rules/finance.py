@@ -8,6 +8,7 @@ RECEIVABLE, PAYABLE = "receber", "pagar"
 KINDS = (RECEIVABLE, PAYABLE)
 KIND_LABELS = {RECEIVABLE: _l("Receivable"), PAYABLE: _l("Payable")}
 OPEN, PAID, OVERDUE = "aberto", "pago", "vencido"
+STATUSES = (OPEN, PAID, OVERDUE)
 STATUS_LABELS = {OPEN: _l("Open"), PAID: _l("Paid"), OVERDUE: _l("Overdue")}
 
 

@@ -4,11 +4,13 @@ from datetime import date
 
 from flask import flash
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_security import current_user
 from sqlalchemy import select
 from wtforms.validators import NumberRange, Optional, Email
 
 from admin_app.admin.fields import DocumentField
+from admin_app.admin.filters import BelowMinimumFilter
 from admin_app.admin.validators import ValidCnpj, ValidDocument
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l, ngettext
@@ -101,7 +103,8 @@ class ProductOptions:
                      "price": _l("Price"), "cost": _l("Cost"), "stock": _l("Stock"),
                      "min_stock": _l("Minimum stock")}
     column_searchable_list = ("sku", "name")
-    column_filters = ("category.name", "supplier.legal_name", "unit", "active", "price", "stock")
+    column_filters = ("category.name", "supplier.legal_name", "unit", "active", "price", "stock",
+                      BelowMinimumFilter(Product))
     column_sortable_list = ("sku", "name", ("category", "category.name"), "price", "stock",
                             "active")
     column_default_sort = "name"
@@ -187,7 +190,10 @@ class FinancialEntryOptions:
                      "status": _l("Status"), "customer": _l("Customer"),
                      "supplier": _l("Supplier"), "order": _l("Order")}
     column_searchable_list = ("description",)
-    column_filters = ("kind", "due_date", "paid_at", "amount")
+    column_filters = ("kind", "due_date", "paid_at", "amount",
+                      FilterEqual(FinancialEntry.status, _l("Status"),
+                                  options=_choices(finance_rules.STATUSES,
+                                                   finance_rules.STATUS_LABELS)))
     column_sortable_list = ("kind", "description", "amount", "due_date", "paid_at")
     column_default_sort = "due_date"
     column_formatters = {"kind": _label(finance_rules.KIND_LABELS),
