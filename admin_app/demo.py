@@ -11,7 +11,6 @@ from .extensions import db
 from .models import (
     Category, Customer, FinancialEntry, Order, OrderItem, Product, StockMovement, Supplier,
 )
-from .models.parties import UFS
 from .rules import orders as order_rules
 
 
@@ -39,7 +38,8 @@ CITIES = (("São Paulo", "SP"), ("Rio de Janeiro", "RJ"), ("Belo Horizonte", "MG
           ("Fortaleza", "CE"), ("Goiânia", "GO"), ("Florianópolis", "SC"), ("Manaus", "AM"),
           ("Belém", "PA"))
 CATALOG = {
-    "Papelaria": [("Caderno universitário 200 folhas", "UN", 24.9), ("Caneta azul (cx 50)", "CX", 45.0),
+    "Papelaria": [("Caderno universitário 200 folhas", "UN", 24.9),
+                  ("Caneta azul (cx 50)", "CX", 45.0),
                   ("Papel A4 (resma)", "UN", 29.9), ("Grampeador", "UN", 38.5),
                   ("Fita adesiva", "UN", 6.9)],
     "Limpeza": [("Detergente 500 ml", "UN", 3.49), ("Desinfetante 2 L", "L", 12.9),
@@ -68,6 +68,22 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
 
 
 def _create(rng: random.Random) -> None:
+    customers = _customers(rng)
+    suppliers = _suppliers(rng)
+    db.session.add_all(customers + suppliers)
+    products = _products(rng, suppliers)
+    db.session.flush()
+    for index, product in enumerate(products):
+        quantity = Decimal(rng.choice((3, 8, 40, 60, 120)) if index % 7 else 2)
+        db.session.add(StockMovement(product=product, kind="entrada", quantity=quantity,
+                                     reason="Estoque inicial"))
+    db.session.flush()
+    _orders(rng, customers[:36], [p for p in products if p.stock >= 20])
+    _payables(rng, suppliers)
+    db.session.commit()
+
+
+def _customers(rng: random.Random) -> list[Customer]:
     customers = []
     for i in range(40):
         city, uf = rng.choice(CITIES)
@@ -77,21 +93,27 @@ def _create(rng: random.Random) -> None:
         else:
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
             document = random_cpf(rng)
-        slug = name.split()[0].lower().replace("ã", "a").replace("é", "e")
+        slug = name.split()[0].lower().replace("ã", "a").replace("é", "e").replace("á", "a")
         customers.append(Customer(document=document, name=name, city=city, state=uf,
                                   email=f"{slug}{i}@exemplo.com.br",
                                   phone=f"({rng.randint(11, 99)}) 9{rng.randint(1000, 9999)}-"
                                         f"{rng.randint(1000, 9999)}",
                                   active=i % 13 != 0))
-    suppliers = [Supplier(cnpj=random_cnpj(rng), legal_name=f"{rng.choice(COMPANY)} "
-                          f"{rng.choice(LAST)} S.A.", trade_name=f"{rng.choice(LAST)} "
-                          f"{rng.choice(('Atacado', 'Indústria', 'Importadora'))}",
-                          contact_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                          email=f"vendas{i}@fornecedor.com.br") for i in range(8)]
-    db.session.add_all(customers + suppliers)
+    return customers
 
+
+def _suppliers(rng: random.Random) -> list[Supplier]:
+    return [Supplier(cnpj=random_cnpj(rng),
+                     legal_name=f"{rng.choice(COMPANY)} {rng.choice(LAST)} S.A.",
+                     trade_name=f"{rng.choice(LAST)} "
+                                f"{rng.choice(('Atacado', 'Indústria', 'Importadora'))}",
+                     contact_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                     email=f"vendas{i}@fornecedor.com.br") for i in range(8)]
+
+
+def _products(rng: random.Random, suppliers: list[Supplier]) -> list[Product]:
     products = []
-    for cat_index, (cat_name, items) in enumerate(CATALOG.items()):
+    for cat_name, items in CATALOG.items():
         category = Category(name=cat_name, description=f"Produtos de {cat_name.lower()}")
         db.session.add(category)
         for item_index, (name, unit, price) in enumerate(items):
@@ -103,22 +125,17 @@ def _create(rng: random.Random) -> None:
                 min_stock=Decimal(rng.choice((5, 10, 20))),
             ))
     db.session.add_all(products)
-    db.session.flush()
+    return products
 
+
+def _orders(rng: random.Random, customers: list[Customer], sellable: list[Product]) -> None:
+    """Orders along the whole life cycle over the last year, with their receivables."""
     start = datetime.now() - timedelta(days=330)
-    for index, product in enumerate(products):
-        quantity = Decimal(rng.choice((3, 8, 40, 60, 120)) if index % 7 else 2)
-        db.session.add(StockMovement(product=product, kind="entrada", quantity=quantity,
-                                     reason="Estoque inicial"))
-    db.session.flush()
-
     statuses = [order_rules.DRAFT] * 5 + [order_rules.CONFIRMED] * 8 + \
-               [order_rules.DELIVERED] * 10 + [order_rules.CANCELLED] * 3 + \
-               [order_rules.INVOICED] * 4
-    sellable = [p for p in products if p.stock >= 20]
+        [order_rules.DELIVERED] * 10 + [order_rules.CANCELLED] * 3 + [order_rules.INVOICED] * 4
     for index, target in enumerate(statuses):
         ordered_at = start + timedelta(days=index * 11, hours=rng.randint(8, 18))
-        order = Order(customer=rng.choice(customers[:36]), ordered_at=ordered_at)
+        order = Order(customer=rng.choice(customers), ordered_at=ordered_at)
         for product in rng.sample(sellable, rng.randint(1, 4)):
             order.items.append(OrderItem(product=product, unit_price=product.price,
                                          quantity=Decimal(rng.randint(1, 2))))
@@ -128,14 +145,18 @@ def _create(rng: random.Random) -> None:
             order.status = status
             db.session.flush()
         if target in (order_rules.INVOICED, order_rules.DELIVERED):
-            total = sum(item.subtotal for item in order.items)
-            due = ordered_at.date() + timedelta(days=30)
-            db.session.add(FinancialEntry(
-                kind="receber", description=f"Pedido {order.number}", amount=total,
-                due_date=due, customer=order.customer, order=order,
-                paid_at=due - timedelta(days=2) if due < date.today() - timedelta(days=20)
-                else None))
+            _receivable(order, ordered_at.date() + timedelta(days=30))
 
+
+def _receivable(order: Order, due: date) -> None:
+    paid = due - timedelta(days=2) if due < date.today() - timedelta(days=20) else None
+    db.session.add(FinancialEntry(
+        kind="receber", description=f"Pedido {order.number}",
+        amount=sum(item.subtotal for item in order.items), due_date=due,
+        customer=order.customer, order=order, paid_at=paid))
+
+
+def _payables(rng: random.Random, suppliers: list[Supplier]) -> None:
     today = date.today()
     for i in range(14):
         db.session.add(FinancialEntry(
@@ -148,7 +169,6 @@ def _create(rng: random.Random) -> None:
         db.session.add(FinancialEntry(kind="pagar", description=description,
                                       amount=Decimal(amount),
                                       due_date=today + timedelta(days=5 * i - 3)))
-    db.session.commit()
 
 
 def _path_to(target: str) -> list[str]:

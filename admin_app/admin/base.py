@@ -1,18 +1,17 @@
 """GestaoModelView: what every generated screen shares — access, friendly errors,
 guarded deletes, formatting. Per-model options only add what differs."""
 
-import logging
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
-from wtforms import HiddenField
 from flask_security import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import Date, DateTime, Numeric, inspect
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
 
 from admin_app.extensions import db
 from admin_app.i18n import gettext, lazy_gettext as _l, ngettext
@@ -22,8 +21,6 @@ from . import access
 from .errors import describe_integrity_error
 from .fields import GestaoModelConverter
 from .references import blocking_references
-
-log = logging.getLogger(__name__)
 
 
 class VersionField(HiddenField):
@@ -266,9 +263,11 @@ class GestaoModelView(ModelView):
                 refused.append(message)
                 continue
             try:
+                self.on_model_delete(model)
                 db.session.delete(model)
                 db.session.commit()
                 deleted += 1
+                self.after_model_delete(model)
             except Exception as exc:  # one row's failure must not undo the others
                 db.session.rollback()
                 if not self.handle_view_exception(exc):

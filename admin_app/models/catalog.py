@@ -55,7 +55,7 @@ class Product(VersionedMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     category: Mapped["Category"] = relationship(lazy="joined", innerjoin=True)
-    supplier: Mapped["Supplier | None"] = relationship(lazy="joined")
+    supplier: Mapped["Supplier | None"] = relationship(lazy="joined")  # noqa: F821
 
     @property
     def below_minimum(self) -> bool:
