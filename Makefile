@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d admin_app/translations -f -q
+	$(BIN)/pybabel compile -d admin_app/translations -f
 
 db: install
 	$(BIN)/flask --app admin_app db upgrade
