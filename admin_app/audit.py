@@ -41,7 +41,7 @@ def _plain(value):
     return str(value)
 
 
-def _actor() -> tuple[int | None, str]:
+def current_actor() -> tuple[int | None, str]:
     if has_request_context():
         from flask_security import current_user
 
@@ -112,7 +112,7 @@ def _snapshot(obj, created: bool) -> dict:
 
 
 def _rows(session: Session) -> list[dict]:
-    user_id, actor = _actor()
+    user_id, actor = current_actor()
     now = utcnow()
     rows = []
 

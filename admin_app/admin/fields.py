@@ -5,21 +5,31 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
-from flask_babel import get_locale
+from flask_admin.form.fields import DateTimeField as AdminDateTimeField
+from flask_babel import get_locale, to_user_timezone, to_utc
 from wtforms import fields
+from wtforms.widgets import TextInput
 
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.rules.documents import format_document
 
 
 class LocaleDecimalField(fields.DecimalField):
-    """Accepts both the locale's separators and a plain `1234.56`; shows the locale's."""
+    """Accepts both the locale's separators and a plain `1234.56`; shows the locale's.
+
+    A text input (with a decimal keypad on phones): browsers drop `29,90` from an
+    `<input type="number">`, which would empty the field on every edit.
+    """
+
+    widget = TextInput()
 
     def __init__(self, *args, scale: int | None = None, precision: int | None = None,
                  **kwargs):
         self.scale = scale
         self.precision = precision
         kwargs.setdefault("places", None)
+        render_kw = kwargs.setdefault("render_kw", {})
+        render_kw.setdefault("inputmode", "decimal")
         super().__init__(*args, **kwargs)
 
     def _value(self):
@@ -65,7 +75,28 @@ class LocaleDecimalField(fields.DecimalField):
                 raise ValueError(str(_l("The number is too large."))) from None
 
 
+class LocalDateTimeField(AdminDateTimeField):
+    """Shown and typed in the user's time zone (America/Sao_Paulo by default), stored in UTC
+    like every other timestamp, so the form agrees with lists and details."""
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if self.data is None:
+            return ""
+        return to_user_timezone(self.data).strftime(self.format[0])
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = to_utc(self.data)
+
+
 class GestaoModelConverter(AdminModelConverter):
+    @converts("DateTime")
+    def convert_datetime(self, field_args, **extra):
+        return LocalDateTimeField(**field_args)
+
     @converts("Numeric")
     def handle_decimal_types(self, column, field_args, **extra):
         return LocaleDecimalField(scale=getattr(column.type, "scale", None),

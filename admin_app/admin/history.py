@@ -4,10 +4,14 @@ Reached by the "Histórico" link on every edit and details screen. Administrator
 record's history; editors the history of the business records they may change; readers none.
 """
 
+from datetime import date, datetime
+from decimal import Decimal
+
 from flask import abort, redirect, request, url_for
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_admin import BaseView, expose
 from flask_security import current_user
-from sqlalchemy import select
+from sqlalchemy import Date, DateTime, Numeric, inspect, select
 
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
@@ -36,9 +40,56 @@ def may_see_history(view) -> bool:
         and view.write_roles != access.ADMINS
 
 
+def _relationship_for(view, field: str):
+    """The many-to-one relationship a foreign-key column belongs to, if any."""
+    if view is None:
+        return None
+    for rel in inspect(view.model).relationships:
+        if rel.direction.name == "MANYTOONE" and any(c.key == field for c in rel.local_columns):
+            return rel
+    return None
+
+
 def field_label(view, field: str) -> str:
     labels = (getattr(view, "column_labels", None) or {}) if view is not None else {}
+    rel = _relationship_for(view, field)
+    if rel is not None and rel.key in labels:
+        return str(labels[rel.key])
     return str(labels.get(field, field.replace("_", " ").capitalize()))
+
+
+def _display(view, field: str, value):
+    """A stored value as the screens show it: choice labels, related records by name."""
+    if value is None:
+        return "—"
+    choices = dict((getattr(view, "form_choices", None) or {}).get(field, []))
+    if value in choices:
+        return str(choices[value])
+    rel = _relationship_for(view, field)
+    if rel is not None:
+        related = db.session.get(rel.mapper.class_, value)
+        return str(related) if related is not None else f"#{value}"
+    column = inspect(view.model).columns.get(field) if view is not None else None
+    if column is not None and isinstance(value, str):
+        return _format_typed(column.type, value)
+    return _text(value)
+
+
+def _format_typed(column_type, value: str) -> str:
+    """Audit values are stored as text (ISO dates, decimal strings); show them localised."""
+    try:
+        if isinstance(column_type, DateTime):
+            return format_datetime(datetime.fromisoformat(value), "short")
+        if isinstance(column_type, Date):
+            return format_date(date.fromisoformat(value), "short")
+        if isinstance(column_type, Numeric):
+            number = Decimal(value)
+            if column_type.scale == 2:
+                return format_currency(number, "BRL")
+            return format_decimal(number, format="#,##0.###")
+    except (ValueError, ArithmeticError):
+        pass
+    return value
 
 
 def readable_changes(view, changes: dict | None) -> list[dict]:
@@ -47,14 +98,14 @@ def readable_changes(view, changes: dict | None) -> list[dict]:
     for field, change in (changes or {}).items():
         if field == "id":
             continue
-        rows.append({"label": field_label(view, field), "old": _text(change.get("old")),
-                     "new": _text(change.get("new")), "secret": change.get("secret", False)})
+        rows.append({"label": field_label(view, field),
+                     "old": _display(view, field, change.get("old")),
+                     "new": _display(view, field, change.get("new")),
+                     "secret": change.get("secret", False)})
     return rows
 
 
 def _text(value) -> str:
-    if value is None:
-        return "—"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, bool):

@@ -94,9 +94,17 @@ def _write_order_movements(session: Session, order: Order, kind: str) -> None:
         ])
     reason = (_l("Order %(number)s confirmed", number=order.number) if kind == stock_rules.OUT
               else _l("Order %(number)s cancelled", number=order.number))
+    author_id = current_author_id()
     for pid, qty in needed.items():
         session.add(StockMovement(product=products[pid], kind=kind, quantity=qty,
-                                  reason=str(reason), order=order))
+                                  reason=str(reason), order=order, author_id=author_id))
+
+
+def current_author_id() -> int | None:
+    """The logged-in user writing through the panel; None for the CLI and the seeder."""
+    from admin_app.audit import current_actor
+
+    return current_actor()[0]
 
 
 def _apply_new_movements(session: Session) -> None:
@@ -110,6 +118,8 @@ def _apply_new_movements(session: Session) -> None:
             stock_rules.check_shortages([(str(product), product.stock, movement.quantity)])
         product.stock = after
         movement.balance_after = after
+        if movement.author_id is None and movement.author is None:
+            movement.author_id = current_author_id()
 
 
 def _refuse_immutable_changes(session: Session) -> None:

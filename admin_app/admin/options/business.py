@@ -5,7 +5,6 @@ from datetime import date
 from flask import flash
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_security import current_user
 from sqlalchemy import select
 from wtforms.validators import NumberRange, Optional, Email
 
@@ -36,7 +35,8 @@ POSITIVE = [NumberRange(min=0.001, message=_l("Must be greater than zero."))]
 
 
 def _choices(values, labels=None):
-    return [(v, str(labels[v]) if labels else v) for v in values]
+    """Select options; labels stay lazy so each request shows the user's language."""
+    return [(v, labels[v] if labels else v) for v in values]
 
 
 def _label(mapping):
@@ -175,10 +175,6 @@ class StockMovementOptions:
     form_args = {"quantity": {"validators": NOT_NEGATIVE,
                               "description": _l("For an adjustment, the counted quantity.")}}
     form_ajax_refs = {"product": {"fields": ("sku", "name"), "page_size": 10}}
-
-    def on_model_change(self, form, model, is_created):
-        if is_created and current_user.is_authenticated:
-            model.author_id = current_user.id
 
 
 class FinancialEntryOptions:
