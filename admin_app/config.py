@@ -75,6 +75,8 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "LANGUAGES": {"pt_BR": "Português", "en": "English"},
         # Flask-Security-Too
         "SECURITY_PASSWORD_SALT": salt,
+        # The project's additions to Flask-Security's pt_BR catalog, then the built-in one.
+        "SECURITY_I18N_DIRNAME": [str(Path(__file__).parent / "translations"), "builtin"],
         "SECURITY_PASSWORD_HASH": "argon2",
         "SECURITY_REGISTERABLE": False,
         "SECURITY_CHANGEABLE": True,

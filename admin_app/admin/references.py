@@ -20,8 +20,12 @@ def blocking_references(obj) -> list[tuple[type | None, str, int]]:
     """[(referencing model, table name, row count)] for every restricting reference."""
     mapper = inspect(obj).mapper
     table = mapper.local_table
+    # Link tables of many-to-many relationships: SQLAlchemy deletes their rows itself.
+    owned_links = {rel.secondary for rel in mapper.relationships if rel.secondary is not None}
     found = []
     for other in db.metadata.sorted_tables:
+        if other in owned_links:
+            continue
         for fk in other.foreign_keys:
             if fk.column.table is not table:
                 continue

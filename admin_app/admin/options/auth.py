@@ -47,7 +47,7 @@ class UserOptions:
     column_filters = ("active",)
     column_sortable_list = ("email", "active", "last_login_at")
     column_formatters = {"roles": lambda v, c, m, n: ", ".join(sorted(r.name for r in m.roles))}
-    form_columns = ("email", "active", "roles")
+    form_columns = ("email", "active", "roles", "new_password")
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"),
