@@ -5,11 +5,11 @@ A model added later gets a working screen with no view code; an entry in
 """
 
 from admin_app.extensions import db
+from admin_app.i18n import lazy_gettext as _l
 
 from .base import GestaoModelView
 from .options import OPTIONS
 
-OTHER = "Other"
 LABELS: dict[type, tuple[str, str]] = {}
 
 
@@ -28,7 +28,6 @@ def view_class_for(model: type) -> type[GestaoModelView]:
 
 
 def register_model_views(admin) -> None:
-    from admin_app.i18n import lazy_gettext as _l
     for model in mapped_models():
         view_class = view_class_for(model)
         label = getattr(view_class, "label", None) or model.__name__
