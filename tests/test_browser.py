@@ -447,13 +447,8 @@ def test_migrations_page_shows_each_demo_environment(admin_page, live):
     shot(page, "migrations")
 
 
-# -- app bugs the browser shows (strict xfail: they pass, and must be un-marked, once fixed) ---
+# -- regressions of bugs the browser once showed ---------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LocaleDecimalField (admin_app/admin/fields.py) renders WTForms' NumberInput "
-    "(<input type=number>) with a pt_BR value such as '0,00' or '29,90'; browsers discard "
-    "a number input value with a comma, so the order form's discount and every item's "
-    "quantity and price show empty (required ones then block saving the order)"))
 def test_decimal_inputs_keep_their_values(admin_page, live):
     page = admin_page
     page.goto(live.url + "/admin/order/new/")
@@ -465,11 +460,6 @@ def test_decimal_inputs_keep_their_values(admin_page, live):
     assert page.input_value("#items-0-unit_price") != ""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "form_choices built by _choices() in admin_app/admin/options/business.py call "
-    "str(lazy label) when the module is imported, outside any request, so the status "
-    "picker (and the stock and finance kind pickers) show the English msgids "
-    "('Draft', 'Confirmed') in the pt_BR interface"))
 def test_status_picker_speaks_portuguese(admin_page, live):
     page = admin_page
     page.goto(live.url + "/admin/order/new/")
@@ -477,11 +467,6 @@ def test_status_picker_speaks_portuguese(admin_page, live):
     assert shown == [pt(live.app, order_rules.STATUS_LABELS[s]) for s in order_rules.STATUSES]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Order.ordered_at is stored as naive UTC (models/base.py utcnow); the list and details "
-    "show it converted to BABEL_DEFAULT_TIMEZONE (America/Sao_Paulo) but the edit form's "
-    "DateTimeField shows and parses the raw UTC value, so the form reads 3 hours ahead of "
-    "the list and a date typed in local time is saved 3 hours off"))
 def test_order_date_reads_the_same_in_list_and_form(admin_page, live):
     page = admin_page
     [(order_id, number)] = live.query(select(Order.id, Order.number)
@@ -493,11 +478,6 @@ def test_order_date_reads_the_same_in_list_and_form(admin_page, live):
     assert datetime.strptime(listed, "%d/%m/%Y %H:%M") == in_form.replace(second=0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Flask-Admin 2.2's shipped pt_BR admin.mo lacks 'Failed to create record.' and 'Failed "
-    "to update record.' (its admin.po has them), and the project ships no admin catalog in "
-    "admin_app/translations (Admin(translations_path=...) would merge one), so a refused "
-    "save is announced in English on the pt_BR panel"))
 def test_refused_save_is_announced_in_portuguese(admin_page, live):
     page = admin_page
     page.goto(live.url + "/admin/customer/new/")

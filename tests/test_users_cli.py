@@ -22,7 +22,6 @@ LAST_ADMIN_CHANGE = ("O último administrador ativo não pode ser desativado nem
 LAST_ADMIN_DELETE = "O último administrador ativo não pode ser excluído."
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def _check_item_changes(session: Session) -> None:
         if order is None and item.order_id is not None:
             with session.no_autoflush:
                 order = session.get(Order, item.order_id)
-        if order is None or order in session.new:
+        if order is None or order in session.new or order in session.deleted:
             continue
         order_rules.check_items_editable(_old_value(order, "status"))
 

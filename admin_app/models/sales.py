@@ -30,8 +30,11 @@ class Order(VersionedMixin, db.Model):
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="RESTRICT"), index=True
     )
+    # active_history: the rules need the status the order had, even after a commit
+    # expired it (see models/lifecycle.py).
     status: Mapped[str] = mapped_column(
-        String(12), default=order_rules.DRAFT, server_default=order_rules.DRAFT, index=True
+        String(12), default=order_rules.DRAFT, server_default=order_rules.DRAFT, index=True,
+        active_history=True,
     )
     ordered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     discount: Mapped[Decimal] = mapped_column(Money, default=0, server_default="0")

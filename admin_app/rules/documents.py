@@ -21,6 +21,8 @@ def clean_document(value: str | None) -> str:
         validator, label = cnpj, _l("Invalid CNPJ: check the digits.")
     else:
         raise BusinessRuleError(str(_l("Enter a CPF (11 digits) or a CNPJ (14 digits).")))
+    if len(set(number)) == 1:  # 111.111.111-11 passes the check digits but is not issued
+        raise BusinessRuleError(str(label))
     try:
         return validator.validate(number)
     except ValidationError:
@@ -29,6 +31,8 @@ def clean_document(value: str | None) -> str:
 
 def clean_cnpj(value: str | None) -> str:
     number = digits(value)
+    if number and len(set(number)) == 1:
+        raise BusinessRuleError(str(_l("Invalid CNPJ: check the digits.")))
     try:
         return cnpj.validate(number)
     except ValidationError:

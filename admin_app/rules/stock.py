@@ -25,12 +25,18 @@ def stock_after(kind: str, current: Decimal, quantity: Decimal) -> Decimal:
     raise BusinessRuleError(str(_l("Unknown movement kind: %(kind)s", kind=kind)))
 
 
+def _plain(quantity) -> str:
+    """5.000 -> 5, 2.500 -> 2.5: quantities as a person writes them."""
+    text = f"{Decimal(quantity):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def check_shortages(shortages: list[tuple[str, Decimal, Decimal]]) -> None:
     """Refuse, naming every product whose stock would go negative."""
     if shortages:
         names = "; ".join(
             str(_l("%(product)s (in stock %(stock)s, needed %(needed)s)",
-                   product=name, stock=stock, needed=needed))
+                   product=name, stock=_plain(stock), needed=_plain(needed)))
             for name, stock, needed in shortages
         )
         raise BusinessRuleError(str(_l("Insufficient stock: %(products)s", products=names)))

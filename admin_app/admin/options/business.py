@@ -49,6 +49,7 @@ class CustomerOptions:
     column_labels = {**COMMON_LABELS, "document": _l("CPF/CNPJ"), "city": _l("City"),
                      "state": _l("State")}
     column_searchable_list = ("name", "document", "email", "city")
+    search_digits_only = True
     column_filters = ("state", "city", "active")
     column_sortable_list = ("name", "city", "state", "active")
     column_default_sort = "name"
@@ -70,6 +71,7 @@ class SupplierOptions:
                      "trade_name": _l("Trade name"), "cnpj": _l("CNPJ"),
                      "contact_name": _l("Contact")}
     column_searchable_list = ("legal_name", "trade_name", "cnpj")
+    search_digits_only = True
     column_filters = ("active",)
     column_sortable_list = ("legal_name", "trade_name", "active")
     column_default_sort = "legal_name"
@@ -88,6 +90,7 @@ class CategoryOptions:
     column_list = ("name", "description")
     column_labels = COMMON_LABELS
     column_searchable_list = ("name",)
+    column_filters = ("name",)
     column_sortable_list = ("name",)
     column_default_sort = "name"
     form_columns = ("name", "description")
@@ -166,6 +169,7 @@ class StockMovementOptions:
                      "kind": _l("Kind"), "quantity": _l("Quantity"),
                      "balance_after": _l("Stock after"), "reason": _l("Reason"),
                      "order": _l("Order"), "author": _l("Author")}
+    column_searchable_list = ("product.sku", "product.name", "reason")
     column_filters = ("kind", "created_at", "product.name")
     column_sortable_list = ("created_at", "kind", "quantity")
     column_default_sort = ("created_at", True)
