@@ -1024,8 +1024,6 @@ def test_a_refused_create_is_announced_in_portuguese(admin_client):
     assert "Failed" not in alerts(response)[0][1]
 
 
-
-
 def test_edit_forms_show_numbers_a_browser_keeps(admin_client):
     """Decimal fields are text inputs (a browser drops `1234,50` from type=number) that show
     the value in the user's locale and open a decimal keypad on phones."""
