@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations db demo clean
+.PHONY: run test install translations db demo clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -d admin_app/translations -f
+	$(BIN)/pybabel compile -D "messages admin flask_security" -d admin_app/translations -f
 
 db: install
 	$(BIN)/flask --app admin_app db upgrade
@@ -27,12 +27,17 @@ db: install
 demo: db
 	$(BIN)/python manage.py seed-demo
 	$(BIN)/python manage.py ensure-demo-admin
+	$(BIN)/python manage.py migrations demo-envs
 
 run: demo
 	@echo "Gestão Admin: http://$(HOST):$(PORT)/  (log in with the administrator printed above)"
 	$(BIN)/flask --app admin_app run --host $(HOST) --port $(PORT)
 
-test: install
+# The browser tests drive Debian's chromium (never a downloaded browser).
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: install chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
 def register_admin(app: Flask) -> None:
     from .admin.dashboard import DashboardView
     from .admin.history import HistoryView
+    from .admin.migrations import MigrationsView
     from .admin.registry import register_model_views
 
     admin = Admin(
@@ -72,6 +73,7 @@ def register_admin(app: Flask) -> None:
     register_model_views(admin)
     admin.add_view(HistoryView(name=lazy_gettext("History"), endpoint="history",
                                url="/admin/history"))
+    admin.add_view(MigrationsView())
     app.extensions["gestao_admin"] = admin
 
     @security.context_processor

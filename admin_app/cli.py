@@ -109,6 +109,8 @@ def ensure_demo_admin_command(email):
 
 
 def register(app) -> None:
+    from .ops.cli import migrations_cli
+    app.cli.add_command(migrations_cli)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ensure_demo_admin_command)

@@ -204,22 +204,10 @@ def test_upgrade_through_a_shared_connection_is_committed_and_logged(migration_a
     assert last["message"] and last["message"] in (script.doc or "")
 
 
-HALF_MIGRATED_BUG = (
-    "BUG: migrations/env.py:145 sqlite_transactional() skips its BEGIN…COMMIT when the passed "
-    "connection is already in a transaction (any earlier SELECT autobegins one), so pysqlite "
-    "commits the first revision's DDL on its own and the rest (alembic_version row, later "
-    "revisions) is lost with the caller's uncommitted transaction: SQLite is left "
-    "half-migrated (PostgreSQL rolls back whole). Fix: in env.py:187-189 refuse (or "
-    "commit/close) a shared connection that is in a transaction before running, e.g. "
-    "`if shared.in_transaction(): raise RuntimeError(...)`.")
-
-
 def test_shared_connection_already_in_a_transaction_is_never_half_migrated(
-        migration_app, backend, request):
+        migration_app, backend):
     """Whatever env.py does with a connection handed over mid-transaction and never
     committed, the database ends up untouched or at head, never in between."""
-    if backend == "sqlite":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=HALF_MIGRATED_BUG))
     cfg = alembic_cfg(migration_app)
     with db.engine.connect() as conn:
         conn.execute(text("SELECT 1"))  # e.g. a status check first: the transaction autobegins

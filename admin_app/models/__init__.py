@@ -4,6 +4,7 @@ from .audit import AuditEntry
 from .auth import Role, User
 from .catalog import Category, Product
 from .finance import FinancialEntry
+from .ops import MigrationLog  # noqa: F401  (the migration log, see models/ops.py)
 from .parties import Customer, Supplier
 from .sales import Order, OrderItem
 from .stock import StockMovement

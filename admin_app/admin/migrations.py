@@ -1,0 +1,57 @@
+"""The "Migrações" page: every environment's Alembic revision, state and pending
+migrations, and the history as a matrix of revisions × environments. Administrators only;
+``status.json`` is the same report for monitoring.
+
+All the work is in ``admin_app.ops``; this view only checks access and renders.
+"""
+
+from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_security import current_user
+
+from admin_app.i18n import lazy_gettext as _l
+from admin_app.ops.migrations import (APPLIED, BADGES, CURRENT, NOT_APPLIED, PENDING, STATES,
+                                      UNKNOWN, report_for_app, state_label)
+
+from . import access
+from .options.auth import ADMINISTRATION
+
+MARK_LABELS = {CURRENT: _l("current"), APPLIED: _l("applied"), NOT_APPLIED: _l("pending"),
+               UNKNOWN: _l("unknown")}
+MARK_BADGES = {CURRENT: "primary", APPLIED: "success", NOT_APPLIED: "warning",
+               UNKNOWN: "light"}
+
+
+class MigrationsView(BaseView):
+    def __init__(self, name=_l("Migrations"), category=ADMINISTRATION, endpoint="migrations",
+                 url="/admin/migrations", **kwargs):
+        super().__init__(name=name, category=category, endpoint=endpoint, url=url, **kwargs)
+
+    def is_accessible(self):
+        return access.user_has_role(access.ADMINS)
+
+    def is_visible(self):
+        return self.is_accessible()
+
+    def _handle_view(self, name, **kwargs):
+        """Anonymous -> login (and back); logged in without the admin role -> 403."""
+        if not current_user.is_authenticated:
+            return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+        if not self.is_accessible():
+            abort(403)
+        return None
+
+    @expose("/")
+    def index(self):
+        report = report_for_app(current_app)
+        legend = [(state, BADGES[state],
+                   _l("N pending") if state == PENDING else state_label(state))
+                  for state in STATES]
+        return self.render("admin/migrations.html", report=report, legend=legend,
+                           mark_labels=MARK_LABELS, mark_badges=MARK_BADGES)
+
+    @expose("/status.json")
+    def status_json(self):
+        response = jsonify(report_for_app(current_app).to_dict())
+        response.headers["Cache-Control"] = "no-store"
+        return response

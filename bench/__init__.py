@@ -1,0 +1,1 @@
+"""Benchmarks of the panel: `python -m bench <name>` (see bench/__main__.py)."""

@@ -1,0 +1,25 @@
+"""`python -m bench <name> [options]`: run one benchmark and print a Markdown table.
+
+    migrations   /admin/migrations/ p50/p95 with 4 reachable environments and with one
+                 unreachable (bench/migrations_page.py)
+"""
+
+import sys
+
+BENCHMARKS = {
+    "migrations": "bench.migrations_page",
+}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in BENCHMARKS:
+        print(__doc__.strip())
+        print("\navailable: " + ", ".join(sorted(BENCHMARKS)))
+        return 2
+    from importlib import import_module
+
+    return import_module(BENCHMARKS[argv[0]]).main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
