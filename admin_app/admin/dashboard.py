@@ -21,6 +21,8 @@ from admin_app.models import FinancialEntry, Order, OrderItem, Product
 from admin_app.rules import finance as finance_rules
 from admin_app.rules import orders as order_rules
 
+from admin_app.ops.migrations import BADGES as MIGRATION_BADGES
+
 from . import access
 from .filters import filtered_list_url
 
@@ -187,4 +189,5 @@ class DashboardView(AdminIndexView):
         today = datetime.now().date()
         return self.render("admin/index.html", cards=business_cards(today),
                            sales_svg=sales_chart(today), cash_svg=cash_flow_chart(today),
-                           show_migrations=access.user_has_role(access.ADMINS))
+                           show_migrations=access.user_has_role(access.ADMINS),
+                           badges=MIGRATION_BADGES)
