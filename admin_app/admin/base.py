@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
+from flask_admin.helpers import get_current_view
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_security import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
@@ -21,7 +22,7 @@ from admin_app.rules import BusinessRuleError
 
 from . import access
 from .errors import describe_integrity_error
-from .fields import GestaoModelConverter
+from .fields import GestaoModelConverter, clean_formdata
 from .references import blocking_references
 
 
@@ -46,6 +47,13 @@ class CsrfForm(BaseForm):
         def csrf_context(self):
             from flask import session
             return session
+
+        def wrap_formdata(self, form, formdata):
+            formdata = super().wrap_formdata(form, formdata)
+            if formdata is None:
+                return None
+            view = get_current_view()
+            return clean_formdata(formdata, getattr(view, "_form_ajax_refs", None) or {})
 
 
 def _money(view, context, model, name):
@@ -130,6 +138,7 @@ class GestaoModelView(ModelView):
         return db.session.query(func.count()).select_from(self.model)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
+        search = search.replace("\x00", "")
         if self.search_digits_only and re.fullmatch(r"[\d.\-/ ]*\d[\d.\-/ ]*", search.strip()):
             search = re.sub(r"\D", "", search)
         return super()._apply_search(query, count_query, joins, count_joins, search)
@@ -197,11 +206,23 @@ class GestaoModelView(ModelView):
             form.expected_version.data = obj.version
         return form
 
+    def _audited_parts(self, model) -> list[tuple[str, object]]:
+        """The record and the children edited inline with it (an order and its items):
+        a change to any of them is a change to what the form shows."""
+        parts = [(type(model).__name__, self.get_pk_value(model))]
+        inline = {entry[0] if isinstance(entry, tuple) else entry
+                  for entry in (self.inline_models or ())}
+        for rel in inspect(type(model)).relationships:
+            if rel.mapper.class_ in inline:
+                parts += [(rel.mapper.class_.__name__, child.id)
+                          for child in getattr(model, rel.key)]
+        return parts
+
     def conflict_message(self, model) -> str:
         """Who changed the record since the form was shown, from the audit trail."""
         from .history import last_change
 
-        change = last_change(type(model).__name__, self.get_pk_value(model))
+        change = last_change(self._audited_parts(model))
         if change is None:
             return gettext("This record was changed by someone else since you opened it. "
                            "Your changes were not saved; they are still in the form. Open "

@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from werkzeug.datastructures import MultiDict
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
 from flask_admin.form.fields import DateTimeField as AdminDateTimeField
@@ -48,7 +49,7 @@ class LocaleDecimalField(fields.DecimalField):
         text = valuelist[0].strip()
         try:
             self.data = parse_decimal(text, locale=get_locale(), strict=True)
-        except NumberFormatError:
+        except (NumberFormatError, InvalidOperation):
             try:
                 self.data = Decimal(text)
             except InvalidOperation:
@@ -120,3 +121,21 @@ class DocumentField(fields.StringField):
         if self.raw_data:
             return self.raw_data[0]
         return format_document(self.data)
+
+
+def clean_formdata(formdata, ajax_names) -> MultiDict:
+    """What a form may safely read from a request.
+
+    NUL characters are dropped from every value (PostgreSQL refuses them, even in the
+    uniqueness check Flask-Admin runs before saving), and a picker (AJAX reference) value
+    that is not a numeric id becomes empty instead of reaching the database as a bad key.
+    """
+    pickers = {name.rsplit("-", 1)[-1] for name in ajax_names}
+    cleaned = MultiDict()
+    for key, value in formdata.items(multi=True):
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+            if key.rsplit("-", 1)[-1] in pickers and value and not value.isdigit():
+                value = ""
+        cleaned.add(key, value)
+    return cleaned

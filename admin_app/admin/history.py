@@ -11,7 +11,7 @@ from flask import abort, redirect, request, url_for
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_admin import BaseView, expose
 from flask_security import current_user
-from sqlalchemy import Date, DateTime, Numeric, inspect, select
+from sqlalchemy import Date, DateTime, Numeric, and_, inspect, or_, select
 
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
@@ -148,8 +148,11 @@ class HistoryView(BaseView):
                            object_id=object_id)
 
 
-def last_change(entity: str, object_id) -> AuditEntry | None:
+def last_change(records: list[tuple[str, object]]) -> AuditEntry | None:
+    """The newest audit entry of any of the (entity, object id) pairs."""
+    if not records:
+        return None
+    conditions = [and_(AuditEntry.entity == entity, AuditEntry.object_id == str(object_id))
+                  for entity, object_id in records]
     return db.session.scalar(
-        select(AuditEntry).where(AuditEntry.entity == entity,
-                                 AuditEntry.object_id == str(object_id))
-        .order_by(AuditEntry.id.desc()).limit(1))
+        select(AuditEntry).where(or_(*conditions)).order_by(AuditEntry.id.desc()).limit(1))

@@ -10,6 +10,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def utcnow_seconds() -> datetime:
+    """For dates a person types back in a form (whole seconds): an untouched form then
+    round-trips the value unchanged instead of recording a change nobody made."""
+    return utcnow().replace(microsecond=0)
+
+
 class TimestampMixin:
     """`created_at` / `updated_at`, set by the ORM and defaulted by the database."""
 

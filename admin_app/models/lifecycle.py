@@ -13,6 +13,7 @@ from admin_app.rules import orders as order_rules
 from admin_app.rules import stock as stock_rules
 
 from .audit import AuditEntry
+from .base import utcnow
 from .catalog import Product
 from .sales import Order, OrderItem
 from .stock import StockMovement
@@ -62,6 +63,9 @@ def _check_item_changes(session: Session) -> None:
         if order is None or order in session.new or order in session.deleted:
             continue
         order_rules.check_items_editable(_old_value(order, "status"))
+        # Items belong to the order: changing them is changing the order, so its version
+        # moves and a form opened before the change cannot overwrite it.
+        order.updated_at = utcnow()
 
 
 def _movements_for_status_changes(session: Session) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from admin_app.extensions import db
 from admin_app.rules import orders as order_rules
 
-from .base import VersionedMixin, utcnow
+from .base import VersionedMixin, utcnow_seconds
 from .catalog import Money, Quantity
 from .parties import Customer
 
@@ -36,7 +36,7 @@ class Order(VersionedMixin, db.Model):
         String(12), default=order_rules.DRAFT, server_default=order_rules.DRAFT, index=True,
         active_history=True,
     )
-    ordered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    ordered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_seconds, index=True)
     discount: Mapped[Decimal] = mapped_column(Money, default=0, server_default="0")
     notes: Mapped[str | None] = mapped_column(Text)
 
