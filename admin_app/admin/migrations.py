@@ -11,7 +11,7 @@ from flask_security import current_user
 
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.ops.migrations import (APPLIED, BADGES, CURRENT, NOT_APPLIED, PENDING, STATES,
-                                      UNKNOWN, report_for_app, state_label)
+                                      UNKNOWN, integrity_label, report_for_app, state_label)
 
 from . import access
 from .options.auth import ADMINISTRATION
@@ -48,7 +48,8 @@ class MigrationsView(BaseView):
                    _l("N pending") if state == PENDING else state_label(state))
                   for state in STATES]
         return self.render("admin/migrations.html", report=report, legend=legend,
-                           mark_labels=MARK_LABELS, mark_badges=MARK_BADGES)
+                           mark_labels=MARK_LABELS, mark_badges=MARK_BADGES,
+                           integrity_label=integrity_label)
 
     @expose("/status.json")
     def status_json(self):

@@ -1,9 +1,15 @@
 """`python manage.py migrations …`: the migration guide's deploy routine as commands.
 
     migrations status [--env NAME | --all]   exit code 1 when any environment checked is
-                                             not up to date (2: the environments file is bad)
+                                             not up to date, has an applied script modified
+                                             or missing, or schema drift (2: the
+                                             environments file is bad)
     migrations backup --env NAME             a backup into instance/backups/
-    migrations upgrade --env NAME [--yes]    backup, upgrade to head, verify
+    migrations upgrade --env NAME [--yes]    lock, backup, upgrade to head, verify; refused
+        [--allow-modified] [--lock-wait S]   when an applied script was modified or is
+                                             missing, when another upgrade holds the lock,
+                                             and (production with `follows`) when the
+                                             predecessor has not applied a pending revision
     migrations demo-envs                     the demo's three SQLite environments
 """
 
@@ -24,8 +30,9 @@ from admin_app.i18n import gettext
 
 from . import environments as envs
 from .backup import BackupError, backup_dir, make_backup
-from .migrations import (UNREACHABLE, environment_status, load_scripts, migrations_dir, probe,
-                         status_report)
+from .migrations import (MODIFIED, UNREACHABLE, environment_status, integrity_label,
+                         load_scripts, migrations_dir, models_for_app, probe, status_report)
+from .lock import LOCK_WAIT
 from .upgrade import run_alembic, upgrade_environment
 
 migrations_cli = AppGroup("migrations", help="Migration status, backups and guarded upgrades "
@@ -37,8 +44,8 @@ directory_option = click.option("-d", "--directory", default=None,
 DEMO_MARK = "# Demo environments written by `python manage.py migrations demo-envs`."
 DEMO_TOML = DEMO_MARK + """
 # development: the app's own database (at head); staging: one revision behind head;
-# production: not initialized. Delete the first line to keep your own edits: the demo then
-# leaves this file alone.
+# production: not initialized, promoted from staging. Delete the first line to keep your
+# own edits: the demo then leaves this file alone.
 
 [environments.development]
 {development}
@@ -49,6 +56,7 @@ url = {staging}
 [environments.production]
 url = {production}
 production = true
+follows = "staging"
 """
 
 
@@ -93,6 +101,9 @@ def _applied(record: dict | None) -> str:
 def _print_status(status, scripts) -> None:
     production = " [" + gettext("production") + "]" if status.production else ""
     click.echo(f"{status.name}{production}: {status.state_label}")
+    if status.upgrade_lock:
+        click.echo("  " + gettext("%(label)s (by %(who)s)", label=status.upgrade_in_progress_label,
+                                  who=status.upgrade_lock.get("by") or "?"))
     version = f" ({status.probe.dialect or '?'} {status.probe.server_version or ''})".rstrip()
     click.echo(f"  URL: {status.url or '-'}{version if status.reachable else ''}")
     label_error, label_current = gettext("Error"), gettext("Current revision")
@@ -113,7 +124,34 @@ def _print_status(status, scripts) -> None:
     if status.pending:
         click.echo(f"  {label_pending}:")
     for revision in status.pending:
-        click.echo(f"    {revision.revision} {revision.message}")
+        rollback = f" [{revision.rollback_label}]" if revision.rollback_label else ""
+        click.echo(f"    {revision.revision} {revision.message}{rollback}")
+    _print_safety(status)
+
+
+def _print_safety(status) -> None:
+    """Promotion order, schema drift, modified or missing scripts."""
+    if status.promotion:
+        order = status.promotion
+        click.echo("  " + gettext("Follows: %(env)s", env=order["follows"]))
+        if order["ready"]:
+            click.echo("  " + gettext("Ready to promote: %(revs)s",
+                                      revs=", ".join(order["ready"])))
+        if order["waiting"]:
+            click.echo("  " + gettext("Waiting for %(env)s: %(revs)s", env=order["follows"],
+                                      revs=", ".join(order["waiting"])))
+    if status.drift:
+        click.echo(f"  {status.drift_label}:")
+        for words in status.drift_words:
+            click.echo(f"    {words}")
+    for issue in status.integrity:
+        click.echo(f"  {integrity_label(issue['kind'])}: {issue['revision']}"
+                   f"{' ' + issue['message'] if issue['message'] else ''}")
+        if issue["kind"] == MODIFIED:
+            click.echo("    " + gettext("checksum when applied: %(checksum)s",
+                                        checksum=issue["recorded_checksum"]))
+            click.echo("    " + gettext("checksum now: %(checksum)s",
+                                        checksum=issue["current_checksum"]))
 
 
 @migrations_cli.command("status")
@@ -123,14 +161,15 @@ def _print_status(status, scripts) -> None:
 @directory_option
 def status_command(env_name, all_envs, as_json, directory):
     """Revision, heads and pending migrations of each environment; exit code 1 when any
-    environment checked is not up to date."""
+    environment checked is not up to date or has an applied script modified or missing."""
     if env_name and all_envs:
         raise click.UsageError(gettext("Use --env NAME or --all, not both."))
     config = _config()
     only = None
     if env_name:
         only = [_environment(config, env_name).name]
-    report = status_report(config, _location(directory), only=only)
+    report = status_report(config, _location(directory), only=only,
+                           models=models_for_app(current_app))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
     else:
@@ -161,22 +200,54 @@ def backup_command(env_name):
                        size=backup.size))
 
 
+def _warn_irreversible(environment, location) -> None:
+    """Before touching production: name the pending migrations that cannot be reverted."""
+    try:
+        scripts = load_scripts(location)
+    except Exception:  # upgrade_environment reports unreadable scripts
+        return
+    status = environment_status(environment, probe(environment), scripts)
+    irreversible = status.irreversible_pending
+    if not irreversible:
+        return
+    click.echo(gettext("Warning: %(env)s is a production environment and these pending "
+                       "migrations have no rollback plan:", env=environment.name), err=True)
+    for revision in irreversible:
+        click.echo(f"  {revision.revision} {revision.message}: {revision.rollback_words}",
+                   err=True)
+    click.echo(gettext("Going back would mean restoring the backup taken before the upgrade."),
+               err=True)
+
+
 @migrations_cli.command("upgrade")
 @click.option("--env", "env_name", metavar="NAME", required=True)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (production).")
+@click.option("--allow-modified", "allow_modified", is_flag=True,
+              help="Upgrade even though an applied migration's script was modified since or "
+                   "is missing (the override is recorded in migration_log).")
+@click.option("--lock-wait", "lock_wait", type=click.FloatRange(min=0), default=LOCK_WAIT,
+              show_default=True, metavar="SECONDS",
+              help="How long to wait for another upgrade of the same environment to finish.")
 @directory_option
-def upgrade_command(env_name, yes, directory):
+def upgrade_command(env_name, yes, allow_modified, lock_wait, directory):
     """Backup, upgrade to head, verify. Production asks for its name to be typed."""
-    environment = _environment(_config(), env_name)
+    config = _config()
+    environment = _environment(config, env_name)
+    location = _location(directory)
+    if environment.production:
+        _warn_irreversible(environment, location)
     if environment.production and not yes:
         typed = click.prompt(gettext("%(env)s is a production environment. Type its name to "
                                      "upgrade it", env=environment.name), default="",
                              show_default=False)
         if typed.strip() != environment.name:
             raise click.ClickException(gettext("Not confirmed: nothing was changed."))
-    result = upgrade_environment(environment, location=_location(directory),
+    result = upgrade_environment(environment, location=location,
                                  backup_directory=backup_dir(current_app),
-                                 applied_by=actor("upgrade"), report=click.echo)
+                                 applied_by=actor("upgrade"), report=click.echo,
+                                 allow_modified=allow_modified,
+                                 predecessor=config.get(environment.follows or ""),
+                                 lock_wait=lock_wait)
     if result.nothing_to_do:
         click.echo(gettext("%(env)s is already up to date (%(rev)s); nothing to do.",
                            env=environment.name, rev=", ".join(result.after)))

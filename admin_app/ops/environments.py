@@ -10,6 +10,8 @@ url_env = "STAGING_DATABASE_URL"          # the URL is read from this environmen
 [environments.production]
 url_env = "PRODUCTION_DATABASE_URL"
 production = true
+follows = "staging"                       # promotion order: nothing reaches production
+                                          # before staging has applied it
 ```
 
 The file's path can be changed with ``GESTAO_ENVIRONMENTS`` (app config or process
@@ -32,7 +34,7 @@ from admin_app.config import normalise_database_url
 ENV_VAR = "GESTAO_ENVIRONMENTS"
 FILENAME = "environments.toml"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-ALLOWED_KEYS = frozenset({"url", "url_env", "production"})
+ALLOWED_KEYS = frozenset({"url", "url_env", "production", "follows"})
 
 #: Problems of a single environment (shown as its error, the others still checked).
 MISSING_VARIABLE = "missing_variable"
@@ -65,6 +67,8 @@ class Environment:
     production: bool = False
     url_env: str | None = None
     problem: str | None = None
+    #: The environment this one is promoted from (``follows = "staging"``).
+    follows: str | None = None
 
     @property
     def masked_url(self) -> str:
@@ -180,7 +184,28 @@ def load_environments(path: Path, default: Environment | None = None,
             return _broken(path, problem)
         environments.append(_environment(name, spec, spec.get("production", False), environ,
                                          base_dir))
+    problem = _bad_follows(tables)
+    if problem:
+        return _broken(path, problem)
     return EnvironmentsConfig(environments, path, from_file=True)
+
+
+def _bad_follows(tables: dict) -> str | None:
+    """``follows`` must name another environment of the file, without a cycle."""
+    for name, spec in tables.items():
+        follows = spec.get("follows")
+        if follows is None:
+            continue
+        if follows not in tables or follows == name:
+            return (f"[environments.{name}] follows must name another environment of the "
+                    f"file (got {follows!r})")
+        seen, current = {name}, follows
+        while current is not None:
+            if current in seen:
+                return f"[environments.{name}] follows: the chain of follows is a cycle"
+            seen.add(current)
+            current = tables[current].get("follows")
+    return None
 
 
 def _invalid(name: str, spec) -> str | None:
@@ -190,12 +215,12 @@ def _invalid(name: str, spec) -> str | None:
     extra = sorted(set(spec) - ALLOWED_KEYS)
     if extra:
         return (f"[environments.{name}] has unknown key(s): " + ", ".join(extra)
-                + " (allowed: url, url_env, production)")
+                + " (allowed: url, url_env, production, follows)")
     if ("url" in spec) == ("url_env" in spec):
         return f"[environments.{name}] needs exactly one of url or url_env"
     if not isinstance(spec.get("production", False), bool):
         return f"[environments.{name}] production must be true or false"
-    for key in ("url", "url_env"):
+    for key in ("url", "url_env", "follows"):
         if key in spec and (not isinstance(spec[key], str) or not spec[key].strip()):
             return f"[environments.{name}] {key} must be a non-empty string"
     return None
@@ -203,16 +228,18 @@ def _invalid(name: str, spec) -> str | None:
 
 def _environment(name, spec, production, environ, base_dir) -> Environment:
     url_env = spec.get("url_env")
+    follows = spec.get("follows")
     raw = spec.get("url") if url_env is None else environ.get(url_env)
     if not raw:
         return Environment(name=name, production=production, url_env=url_env,
-                           problem=MISSING_VARIABLE)
+                           problem=MISSING_VARIABLE, follows=follows)
     try:
         url = resolve_url(raw, base_dir)
     except (ArgumentError, ValueError):
         return Environment(name=name, production=production, url_env=url_env,
-                           problem=INVALID_URL)
-    return Environment(name=name, url=url, production=production, url_env=url_env)
+                           problem=INVALID_URL, follows=follows)
+    return Environment(name=name, url=url, production=production, url_env=url_env,
+                       follows=follows)
 
 
 def _broken(path: Path, detail: str) -> EnvironmentsConfig:

@@ -14,6 +14,8 @@ never hides the others.
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import logging
 import os
 import re
@@ -66,6 +68,15 @@ REFUSED, TIMEOUT, AUTH, NO_DATABASE, CANNOT_OPEN, UNSUPPORTED, ERROR = (
     "refused", "timeout", "auth", "no_database", "cannot_open", "unsupported", "error")
 FILE_MISSING = "file_missing"
 
+# Integrity problems of an environment (beside its state): an applied revision whose script
+# changed since, or one the scripts no longer hold.
+MODIFIED = "modified_after_applied"
+MISSING = "missing_script"
+
+# What a revision's downgrade() does, read from its source with ``ast``.
+REVERSIBLE, EMPTY_DOWNGRADE, RAISING_DOWNGRADE, NO_DOWNGRADE = (
+    "reversible", "empty", "raises", "missing")
+
 _CREATE_DATE = re.compile(r"^Create Date:\s*(.+?)\s*$", re.MULTILINE)
 
 
@@ -114,6 +125,33 @@ def error_words(kind: str | None, url_env: str | None = None) -> str:
     return words.get(kind or ERROR, words[ERROR])
 
 
+def integrity_label(kind: str | None) -> str:
+    from admin_app.i18n import gettext
+
+    # TRANSLATORS: fixed wording: "modificada após aplicação" / "ausente nos scripts"
+    labels = {MODIFIED: gettext("modified after applied"),
+              MISSING: gettext("missing from the scripts")}
+    return labels.get(kind, "—")
+
+
+def rollback_label(kind: str | None) -> str:
+    from admin_app.i18n import gettext
+
+    if kind in (EMPTY_DOWNGRADE, RAISING_DOWNGRADE, NO_DOWNGRADE):
+        # TRANSLATORS: fixed wording: "sem reversão"
+        return gettext("no rollback")
+    return ""
+
+
+def rollback_words(kind: str | None) -> str:
+    from admin_app.i18n import gettext
+
+    words = {EMPTY_DOWNGRADE: gettext("its downgrade() is empty"),
+             RAISING_DOWNGRADE: gettext("its downgrade() raises an error"),
+             NO_DOWNGRADE: gettext("it has no downgrade()")}
+    return words.get(kind, "")
+
+
 def note_words(note: str | None) -> str:
     from admin_app.i18n import gettext
 
@@ -136,12 +174,82 @@ class Revision:
     branch_labels: tuple[str, ...]
     #: What ``flask db history`` prints for this revision.
     line: str
+    #: SHA-256 of the script file now (what env.py records when it is applied).
+    checksum: str | None = None
+    #: REVERSIBLE, EMPTY_DOWNGRADE, RAISING_DOWNGRADE or NO_DOWNGRADE (None: unreadable).
+    rollback: str | None = None
+
+    @property
+    def reversible(self) -> bool:
+        return self.rollback not in (EMPTY_DOWNGRADE, RAISING_DOWNGRADE, NO_DOWNGRADE)
+
+    @property
+    def rollback_label(self) -> str:
+        return rollback_label(self.rollback)
+
+    @property
+    def rollback_words(self) -> str:
+        return rollback_words(self.rollback)
 
     def to_dict(self) -> dict:
         return {"revision": self.revision, "parents": list(self.parents),
                 "message": self.message, "date": self.date, "is_head": self.is_head,
                 "is_branch_point": self.is_branch_point, "is_merge_point": self.is_merge_point,
-                "branch_labels": list(self.branch_labels), "line": self.line}
+                "branch_labels": list(self.branch_labels), "line": self.line,
+                "checksum": self.checksum, "reversible": self.reversible,
+                "rollback": self.rollback,
+                "rollback_label": self.rollback_label or None}
+
+
+def script_checksum(path) -> str | None:
+    """SHA-256 of a script file, as ``migrations/env.py`` records it."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except (OSError, TypeError):
+        return None
+
+
+def _is_docstring(node) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+        and isinstance(node.value.value, str)
+
+
+def _is_ellipsis(node) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+        and node.value.value is Ellipsis
+
+
+def downgrade_kind(source: str) -> str | None:
+    """What the script's module-level ``downgrade()`` does, without running it:
+    EMPTY_DOWNGRADE (only ``pass``, a docstring or ``...``), RAISING_DOWNGRADE (a top-level
+    ``raise``), NO_DOWNGRADE (no such function) or REVERSIBLE; None if it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    function = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and node.name == "downgrade":
+            function = node  # the last definition wins, as in Python
+    if function is None:
+        return NO_DOWNGRADE
+    body = [n for n in function.body
+            if not (isinstance(n, ast.Pass) or _is_docstring(n) or _is_ellipsis(n))]
+    if not body:
+        return EMPTY_DOWNGRADE
+    if any(isinstance(n, ast.Raise) for n in body):
+        return RAISING_DOWNGRADE
+    return REVERSIBLE
+
+
+def script_rollback(path) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return downgrade_kind(handle.read())
+    except (OSError, TypeError, UnicodeDecodeError):
+        return None
 
 
 def alembic_config(location) -> Config:
@@ -185,7 +293,8 @@ class Scripts:
             is_branch_point=sc.is_branch_point, is_merge_point=sc.is_merge_point,
             branch_labels=tuple(sorted(sc.branch_labels or ())),
             line=sc.cmd_format(verbose=False, include_branches=True, include_doc=True,
-                               include_parents=True))
+                               include_parents=True),
+            checksum=script_checksum(sc.path), rollback=script_rollback(sc.path))
 
     @property
     def multiple_heads(self) -> bool:
@@ -261,6 +370,11 @@ class Probe:
     error_detail: str | None = None
     note: str | None = None
     elapsed_ms: int = 0
+    #: Schema differences with the models (None: not compared), see :func:`schema_drift`.
+    drift: list[dict] | None = None
+    drift_error: str | None = None
+    #: An upgrade holding the environment's lock right now: {"by", "since", …}, or None.
+    upgrade_lock: dict | None = None
 
 
 def _sqlite_path(url) -> str | None:
@@ -340,7 +454,7 @@ def _server_version(connection) -> str | None:
 
 def _read_log(connection) -> list[dict]:
     rows = connection.execute(text(
-        f"SELECT revision, direction, applied_at, applied_by, duration_ms, checksum "
+        f"SELECT revision, direction, message, applied_at, applied_by, duration_ms, checksum "
         f"FROM {LOG_TABLE} ORDER BY applied_at DESC, id DESC LIMIT {LOG_LIMIT}")).mappings()
     entries = []
     for row in rows:
@@ -377,15 +491,152 @@ def _detail(exc: BaseException, environment: Environment) -> str:
     return scrub(words[:300], environment.password, environment.url)
 
 
-def probe(environment: Environment, timeout: float = CONNECT_TIMEOUT) -> Probe:
-    """Connect read-only and read the version table (and the migration log if there)."""
+@dataclass(frozen=True)
+class Models:
+    """What a database at ``heads`` should hold: the app's metadata (as ``flask db check``
+    compares it), with the comparison options of the app's Migrate."""
+
+    metadata: object
+    heads: tuple[str, ...]
+    options: tuple = ()
+
+
+def models_for_app(app) -> Models | None:
+    migrate = app.extensions.get("migrate")
+    if migrate is None:
+        return None
+    try:
+        heads = tuple(sorted(load_scripts(migrate.directory).heads))
+    except Exception:
+        return None
+    options = tuple((k, v) for k, v in migrate.configure_args.items()
+                    if k in ("compare_type", "compare_server_default", "include_object",
+                             "include_name", "include_schemas"))
+    return Models(metadata=migrate.db.metadata, heads=heads, options=options)
+
+
+def _drift_item(diff) -> dict:
+    """One autogenerate difference as plain data (words come later, in the user's language)."""
+    if isinstance(diff, list):  # modify_* come grouped per column
+        diff = diff[0]
+    kind = diff[0]
+    if kind in ("add_table", "remove_table"):
+        return {"kind": kind, "table": diff[1].name}
+    if kind in ("add_column", "remove_column"):
+        return {"kind": kind, "table": diff[2], "column": diff[3].name}
+    if kind in ("add_index", "remove_index", "add_constraint", "remove_constraint",
+                "add_fk", "remove_fk"):
+        item = diff[1]
+        columns = [c.name if hasattr(c, "name") else str(c)
+                   for c in getattr(item, "columns", ())]
+        if kind.endswith("_fk"):
+            columns = [e.parent.name for e in item.elements]
+        table = item.table.name if getattr(item, "table", None) is not None else ""
+        return {"kind": kind, "table": table, "name": item.name,
+                "columns": columns, "unique": bool(getattr(item, "unique", False))}
+    if kind.startswith("modify_"):
+        _, _, table, column, _, live, model = diff[:7]
+        return {"kind": kind, "table": table, "column": column, "database": str(live),
+                "models": str(model)}
+    return {"kind": kind, "detail": str(diff)[:300]}
+
+
+def schema_drift(connection, models: Models) -> list[dict]:
+    """How the live schema differs from the models (read-only: Alembic's autogenerate
+    comparison, what ``flask db check`` reports)."""
+    from alembic.autogenerate import compare_metadata
+
+    options = dict(models.options)
+    context = MigrationContext.configure(connection, opts=options)
+    return [_drift_item(diff) for diff in compare_metadata(context, models.metadata)]
+
+
+def _drift_messages() -> dict:
+    from admin_app.i18n import gettext
+
+    return {
+        "add_table": lambda v: gettext(
+            "table %(table)s is in the models but not in the database", **v),
+        "remove_table": lambda v: gettext(
+            "table %(table)s is in the database but not in the models", **v),
+        "add_column": lambda v: gettext(
+            "column %(table)s.%(column)s is in the models but not in the database", **v),
+        "remove_column": lambda v: gettext(
+            "column %(table)s.%(column)s is in the database but not in the models", **v),
+        "add_index": lambda v: gettext(
+            "index %(name)s on %(table)s (%(columns)s) is in the models but not in the "
+            "database", **v),
+        "remove_index": lambda v: gettext(
+            "index %(name)s on %(table)s (%(columns)s) is in the database but not in the "
+            "models", **v),
+        "add_constraint": lambda v: gettext(
+            "constraint %(name)s on %(table)s (%(columns)s) is in the models but not in the "
+            "database", **v),
+        "remove_constraint": lambda v: gettext(
+            "constraint %(name)s on %(table)s (%(columns)s) is in the database but not in the "
+            "models", **v),
+        "modify_type": lambda v: gettext(
+            "column %(table)s.%(column)s has type %(database)s in the database and "
+            "%(models)s in the models", **v),
+        "modify_nullable": lambda v: gettext(
+            "column %(table)s.%(column)s: nullable is %(database)s in the database and "
+            "%(models)s in the models", **v),
+        "modify": lambda v: gettext(
+            "column %(table)s.%(column)s: %(what)s is %(database)s in the database and "
+            "%(models)s in the models", **v),
+    }
+
+
+def drift_words(item: dict) -> str:
+    """One schema difference in words (as ``flask db check`` lists them, in the user's
+    language)."""
+    kind = item["kind"]
+    values = dict(item, columns=", ".join(item.get("columns") or ()))
+    messages = _drift_messages()
+    kind = {"add_fk": "add_constraint", "remove_fk": "remove_constraint"}.get(kind, kind)
+    if kind not in messages and kind.startswith("modify_"):
+        values["what"] = kind[len("modify_"):]
+        kind = "modify"
+    message = messages.get(kind)
+    return message(values) if message else (item.get("detail") or kind)
+
+
+def probe(environment: Environment, timeout: float = CONNECT_TIMEOUT,
+          models: Models | None = None) -> Probe:
+    """Connect read-only and read the version table (and the migration log if there); with
+    ``models``, a database at their heads is also compared with them (schema drift)."""
     started = time.perf_counter()
-    result = _probe(environment, timeout)
+    result = _probe(environment, timeout, models)
     result.elapsed_ms = int((time.perf_counter() - started) * 1000)
     return result
 
 
-def _probe(environment: Environment, timeout: float) -> Probe:
+def _lock_holder(url_text: str) -> dict | None:
+    from .lock import sqlite_holder
+
+    return sqlite_holder(url_text)
+
+
+def _look_further(connection, result: Probe, environment: Environment,
+                  models: Models | None) -> None:
+    """On the same read-only connection: an upgrade holding the lock, and schema drift."""
+    from .lock import pg_holder
+
+    try:
+        result.upgrade_lock = pg_holder(connection) \
+            if result.dialect == "postgresql" else _lock_holder(environment.url)
+    except Exception:  # pg_locks unreadable: no news, not an error
+        if result.dialect == "postgresql":
+            connection.rollback()
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+    if models is not None and result.heads and tuple(sorted(result.heads)) == models.heads:
+        try:
+            result.drift = schema_drift(connection, models)
+        except Exception as exc:  # the comparison's failure is reported, not raised
+            result.drift_error = _detail(exc, environment)
+
+
+def _probe(environment: Environment, timeout: float, models: Models | None = None) -> Probe:
     if environment.problem or not environment.url:
         return Probe(reachable=False, error_kind=environment.problem or INVALID_URL)
     dialect = environment.dialect
@@ -394,17 +645,19 @@ def _probe(environment: Environment, timeout: float) -> Probe:
         path = _sqlite_path(url)
         if path is not None and not Path(path).exists():
             return Probe(reachable=True, dialect=dialect, server_version=sqlite3.sqlite_version,
-                         note=FILE_MISSING)
+                         note=FILE_MISSING, upgrade_lock=_lock_holder(environment.url))
     try:
         with open_readonly(environment.url, timeout) as connection:
             table_names = set(inspect(connection).get_table_names())
             has_version = VERSION_TABLE in table_names
             heads = tuple(MigrationContext.configure(connection).get_current_heads()) \
                 if has_version else ()
-            return Probe(reachable=True, dialect=dialect,
-                         server_version=_server_version(connection),
-                         has_version_table=has_version, heads=heads,
-                         log=_read_log(connection) if LOG_TABLE in table_names else [])
+            result = Probe(reachable=True, dialect=dialect,
+                           server_version=_server_version(connection),
+                           has_version_table=has_version, heads=heads,
+                           log=_read_log(connection) if LOG_TABLE in table_names else [])
+            _look_further(connection, result, environment, models)
+            return result
     except UnsupportedDatabase:
         return Probe(reachable=False, dialect=dialect, error_kind=UNSUPPORTED)
     except Exception as exc:  # the environment's failure is its own, never the page's
@@ -413,7 +666,7 @@ def _probe(environment: Environment, timeout: float) -> Probe:
 
 
 def probe_all(environments: list[Environment], timeout: float = CONNECT_TIMEOUT,
-              deadline: float | None = None) -> list[Probe]:
+              deadline: float | None = None, models: Models | None = None) -> list[Probe]:
     """Every environment at once; whatever has not answered by ``deadline`` is unreachable."""
     if not environments:
         return []
@@ -421,7 +674,7 @@ def probe_all(environments: list[Environment], timeout: float = CONNECT_TIMEOUT,
     pool = ThreadPoolExecutor(max_workers=min(len(environments), MAX_WORKERS),
                               thread_name_prefix="migration-status")
     try:
-        futures = [pool.submit(probe, env, timeout) for env in environments]
+        futures = [pool.submit(probe, env, timeout, models) for env in environments]
         done, _ = wait(futures, timeout=deadline)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -451,6 +704,11 @@ class EnvironmentStatus:
     heads: list[str]
     applied_records: dict[str, dict]
     marks: dict[str, str]
+    #: Applied revisions whose script changed since (MODIFIED) or is gone (MISSING).
+    integrity: list[dict] = field(default_factory=list)
+    #: With ``follows``: which pending revisions the predecessor has applied (ready to
+    #: promote) and which it has not (waiting), see :func:`promotion`.
+    promotion: dict | None = None
 
     @property
     def name(self) -> str:
@@ -479,6 +737,50 @@ class EnvironmentStatus:
     @property
     def pending_count(self) -> int:
         return len(self.pending)
+
+    @property
+    def drift(self) -> list[dict] | None:
+        """Differences between the live schema and the models (None: not compared)."""
+        return self.probe.drift
+
+    @property
+    def drift_words(self) -> list[str]:
+        return [drift_words(item) for item in self.probe.drift or ()]
+
+    @property
+    def upgrade_lock(self) -> dict | None:
+        return self.probe.upgrade_lock
+
+    @property
+    def upgrade_in_progress_label(self) -> str:
+        from admin_app.i18n import gettext
+
+        # TRANSLATORS: fixed wording: "upgrade em andamento"
+        return gettext("upgrade in progress")
+
+    @property
+    def drift_label(self) -> str:
+        from admin_app.i18n import gettext
+
+        # TRANSLATORS: fixed wording: "divergência de esquema"
+        return gettext("schema drift")
+
+    @property
+    def ok(self) -> bool:
+        """Up to date, no applied script modified or missing, no schema drift."""
+        return self.up_to_date and not self.integrity and not self.probe.drift
+
+    @property
+    def modified(self) -> list[dict]:
+        return [issue for issue in self.integrity if issue["kind"] == MODIFIED]
+
+    @property
+    def missing(self) -> list[dict]:
+        return [issue for issue in self.integrity if issue["kind"] == MISSING]
+
+    @property
+    def irreversible_pending(self) -> list[Revision]:
+        return [r for r in self.pending if not r.reversible]
 
     @property
     def state_label(self) -> str:
@@ -529,6 +831,16 @@ class EnvironmentStatus:
                         for row in self.current_revisions(scripts)],
             "current_lines": self.current_lines, "heads": self.heads,
             "pending": [r.to_dict() for r in self.pending],
+            "integrity": [dict(_jsonable(issue), label=integrity_label(issue["kind"]))
+                          for issue in self.integrity],
+            "upgrade_in_progress": _jsonable(self.upgrade_lock),
+            "follows": self.environment.follows,
+            "promotion": self.promotion,
+            "drift": None if probe.drift is None else [
+                dict(item, words=drift_words(item)) for item in probe.drift],
+            "drift_label": self.drift_label if probe.drift else None,
+            "drift_error": probe.drift_error,
+            "ok": self.ok,
             "elapsed_ms": probe.elapsed_ms,
         }
 
@@ -554,6 +866,40 @@ def _applied_records(log_rows: list[dict], applied: set[str]) -> dict[str, dict]
                                      "direction": row["direction"],
                                      "duration_ms": row["duration_ms"]}
     return {k: v for k, v in records.items() if v}
+
+
+def _integrity(log_rows: list[dict], applied: set[str], current: tuple[str, ...],
+               scripts: Scripts) -> list[dict]:
+    """The applied revisions whose script changed since it was applied (the checksum
+    env.py recorded differs from the file's now), and those the scripts no longer hold."""
+    latest: dict[str, dict] = {}
+    for row in log_rows:  # newest first
+        for revision in str(row["revision"]).split(","):
+            latest.setdefault(revision, row)
+    issues = []
+    for revision in scripts.apply_order:
+        row = latest.get(revision)
+        if revision not in applied or not row or row["direction"] == "downgrade":
+            continue
+        known = scripts.by_id[revision]
+        if row.get("checksum") and known.checksum and row["checksum"] != known.checksum:
+            issues.append({"kind": MODIFIED, "revision": revision, "message": known.message,
+                           "recorded_checksum": row["checksum"],
+                           "current_checksum": known.checksum,
+                           "applied_at": row["applied_at"], "applied_by": row["applied_by"]})
+    missing = [r for r in sorted(current) if not scripts.knows(r)]
+    for revision, row in latest.items():
+        if revision and revision != "base" and not scripts.knows(revision) \
+                and row["direction"] == "upgrade" and revision not in missing:
+            missing.append(revision)
+    for revision in missing:
+        row = latest.get(revision) or {}
+        issues.append({"kind": MISSING, "revision": revision,
+                       "message": row.get("message") or "",
+                       "recorded_checksum": row.get("checksum"), "current_checksum": None,
+                       "applied_at": row.get("applied_at"),
+                       "applied_by": row.get("applied_by")})
+    return issues
 
 
 def environment_status(environment: Environment, probe_result: Probe,
@@ -585,10 +931,28 @@ def environment_status(environment: Environment, probe_result: Probe,
                 marks[revision] = CURRENT
             else:
                 marks[revision] = APPLIED if revision in applied else NOT_APPLIED
+    integrity = _integrity(probe_result.log, applied, current, scripts) \
+        if scripts is not None and probe_result.reachable else []
     return EnvironmentStatus(environment=environment, probe=probe_result, state=state,
                              current_lines=lines, pending=pending, heads=heads,
                              applied_records=_applied_records(probe_result.log, applied),
-                             marks=marks)
+                             marks=marks, integrity=integrity)
+
+
+def promotion(status: EnvironmentStatus, predecessor: EnvironmentStatus | None,
+              scripts: Scripts | None) -> dict | None:
+    """For an environment that follows another: its pending revisions the predecessor has
+    already applied (``ready``, may be promoted) and those it has not (``waiting``)."""
+    follows = status.environment.follows
+    if not follows or scripts is None:
+        return None
+    known = predecessor is not None and predecessor.reachable \
+        and predecessor.state not in (UNKNOWN_REVISION, UNREACHABLE, None)
+    done = scripts.applied(predecessor.current) if known else set()
+    return {"follows": follows, "predecessor_checked": known,
+            "predecessor_state": predecessor.state if predecessor else None,
+            "ready": [r.revision for r in status.pending if r.revision in done],
+            "waiting": [r.revision for r in status.pending if r.revision not in done]}
 
 
 @dataclass
@@ -603,7 +967,7 @@ class StatusReport:
     @property
     def all_up_to_date(self) -> bool:
         return self.config.error is None and self.scripts_error is None \
-            and all(e.up_to_date for e in self.environments)
+            and all(e.ok for e in self.environments)
 
     @property
     def config_error(self) -> str | None:
@@ -616,7 +980,10 @@ class StatusReport:
         return [{"revision": revision,
                  "marks": [(e.name, e.marks.get(revision.revision, UNKNOWN),
                             e.applied_records.get(revision.revision))
-                           for e in self.environments]}
+                           for e in self.environments],
+                 "modified_in": [e.name for e in self.environments
+                                 if any(i["revision"] == revision.revision
+                                        for i in e.modified)]}
                 for revision in self.scripts.revisions]
 
     def to_dict(self) -> dict:
@@ -633,13 +1000,14 @@ class StatusReport:
                         "error": self.scripts_error},
             "environments": [e.to_dict(scripts) for e in self.environments],
             "history": [dict(row["revision"].to_dict(),
-                             environments={name: mark for name, mark, _ in row["marks"]})
+                             environments={name: mark for name, mark, _ in row["marks"]},
+                             modified_in=row["modified_in"])
                         for row in self.matrix()],
         }
 
 
 def status_report(config: EnvironmentsConfig, location, only: list[str] | None = None,
-                  timeout: float = CONNECT_TIMEOUT) -> StatusReport:
+                  timeout: float = CONNECT_TIMEOUT, models: Models | None = None) -> StatusReport:
     """The status of every environment of ``config`` (or those named in ``only``)."""
     started = time.perf_counter()
     if config.error:
@@ -651,10 +1019,18 @@ def status_report(config: EnvironmentsConfig, location, only: list[str] | None =
         scripts_error = f"{type(exc).__name__}: {exc}"
         log.warning("migration status: the scripts in %s cannot be read: %s", location,
                     scripts_error)
-    environments = [e for e in config.environments if only is None or e.name in only]
-    probes = probe_all(environments, timeout)
-    statuses = [environment_status(env, result, scripts)
-                for env, result in zip(environments, probes)]
+    wanted = [e for e in config.environments if only is None or e.name in only]
+    # Predecessors (``follows``) are checked too, for the promotion order, but not listed.
+    extra = [e for e in config.environments if e not in wanted
+             and any(w.follows == e.name for w in wanted)]
+    environments = wanted + extra
+    probes = probe_all(environments, timeout, models=models)
+    checked = {env.name: environment_status(env, result, scripts)
+               for env, result in zip(environments, probes)}
+    statuses = [checked[env.name] for env in wanted]
+    for status in statuses:
+        status.promotion = promotion(status, checked.get(status.environment.follows or ""),
+                                     scripts)
     for status in statuses:
         if not status.reachable:
             log.warning("migration status: environment %s (%s) unreachable: %s",
@@ -673,4 +1049,5 @@ def migrations_dir(app) -> str:
 def report_for_app(app, only: list[str] | None = None) -> StatusReport:
     from .environments import for_app
 
-    return status_report(for_app(app), migrations_dir(app), only=only)
+    return status_report(for_app(app), migrations_dir(app), only=only,
+                         models=models_for_app(app))

@@ -21,9 +21,10 @@ from admin_app.i18n import gettext
 
 from .backup import Backup, BackupError, make_backup, restore_hint
 from .environments import Environment, scrub
+from .lock import LOCK_WAIT, LockBusy, deploy_lock
 from .migrations import (CONNECT_TIMEOUT, FILE_MISSING, MULTIPLE_HEADS, NOT_INITIALIZED,
                          UNKNOWN_REVISION, UNREACHABLE, UP_TO_DATE, Revision, alembic_config,
-                         environment_status, load_scripts, probe)
+                         environment_status, load_scripts, probe, promotion)
 
 
 @dataclass
@@ -47,6 +48,8 @@ class UpgradeResult:
     error: str | None = None
     restore_hint: str | None = None
     nothing_to_do: bool = False
+    refused: bool = False
+    busy: bool = False
 
 
 def _words(exc: BaseException, environment: Environment) -> str:
@@ -82,6 +85,39 @@ def run_alembic(url: str, location, operation: str = "upgrade", target: str = "h
         engine.dispose()
 
 
+ALLOW_MODIFIED_FLAG = "--allow-modified"
+
+
+def integrity_words(status) -> str:
+    """The modified / missing scripts of ``status``, one per line, both checksums shown."""
+    from .migrations import MODIFIED, integrity_label
+
+    lines = []
+    for issue in status.integrity:
+        if issue["kind"] == MODIFIED:
+            lines.append(gettext("%(rev)s: %(label)s (checksum when applied %(recorded)s, "
+                                 "now %(current)s)", rev=issue["revision"],
+                                 label=integrity_label(issue["kind"]),
+                                 recorded=issue["recorded_checksum"],
+                                 current=issue["current_checksum"]))
+        else:
+            lines.append(f"{issue['revision']}: {integrity_label(issue['kind'])}")
+    return "\n".join(lines)
+
+
+def override_note(status) -> str:
+    """What is recorded in migration_log.applied_by when the refusal is overridden."""
+    revisions = ",".join(issue["revision"] for issue in status.integrity)
+    return f" [{ALLOW_MODIFIED_FLAG}: {revisions}]"
+
+
+def recorded_actor(applied_by: str | None, status) -> str | None:
+    """``applied_by``, with the --allow-modified override appended when it was needed."""
+    if not status.integrity:
+        return applied_by
+    return ((applied_by or "") + override_note(status)).strip()[:255]
+
+
 def _refusal(status, scripts, environment: Environment) -> str | None:
     """Why this environment must not be upgraded as it is, or None."""
     if status.state == UNREACHABLE:
@@ -101,9 +137,85 @@ def _refusal(status, scripts, environment: Environment) -> str | None:
 
 def upgrade_environment(environment: Environment, *, location, backup_directory: Path,
                         applied_by: str | None = None,
-                        report: Callable[[str], None] | None = None) -> UpgradeResult:
+                        report: Callable[[str], None] | None = None,
+                        allow_modified: bool = False,
+                        predecessor: Environment | None = None,
+                        lock_wait: float = LOCK_WAIT) -> UpgradeResult:
+    """:func:`_upgrade_environment` holding the environment's upgrade lock (one deploy at a
+    time): a second upgrade waits up to ``lock_wait`` seconds, then stops, changing nothing."""
+    if not environment.url:
+        return _upgrade_environment(environment, location=location,
+                                    backup_directory=backup_directory, applied_by=applied_by,
+                                    report=report, allow_modified=allow_modified,
+                                    predecessor=predecessor)
+    lock = deploy_lock(environment.url, applied_by or "?", wait=lock_wait)
+    try:
+        lock.__enter__()
+    except LockBusy as busy:
+        result = UpgradeResult(environment=environment.name, refused=True, busy=True)
+        since = busy.holder.get("since")
+        since = since.strftime("%Y-%m-%d %H:%M:%S UTC") if hasattr(since, "strftime") \
+            else (since or "?")
+        result.error = gettext(
+            "Another upgrade of %(env)s is in progress (by %(who)s, since %(since)s); waited "
+            "%(seconds)s s. Nothing was changed: run again when it has finished.",
+            env=environment.name, who=busy.holder.get("by") or "?", since=since,
+            seconds=f"{lock_wait:g}")
+        return result
+    except Exception as exc:  # the lock itself could not be taken (server down, …)
+        status = environment_status(environment, probe(environment), None)
+        return UpgradeResult(environment=environment.name, error=gettext(
+            "%(env)s is unreachable: %(error)s", env=environment.name,
+            error=status.error or _words(exc, environment)))
+    try:
+        return _upgrade_environment(environment, location=location,
+                                    backup_directory=backup_directory, applied_by=applied_by,
+                                    report=report, allow_modified=allow_modified,
+                                    predecessor=predecessor)
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _safety_refusal(status, scripts, environment: Environment,
+                    predecessor: Environment | None, allow_modified: bool,
+                    say: Callable[[str], None]) -> str | None:
+    """Promotion order and modified / missing scripts: why not to go on, or None."""
+    if environment.production and environment.follows and status.pending:
+        checked = environment_status(predecessor, probe(predecessor), scripts) \
+            if predecessor is not None else None
+        order = promotion(status, checked, scripts)
+        if order["waiting"]:
+            return gettext(
+                "%(env)s follows %(pred)s, which has not applied %(revs)s yet: upgrade "
+                "%(pred)s first (promotion order, see docs/migracoes.md). Nothing was changed.",
+                env=environment.name, pred=environment.follows,
+                revs=", ".join(order["waiting"]))
+    if not status.integrity:
+        return None
+    if not allow_modified:
+        return gettext(
+            "%(env)s has applied migrations whose scripts changed or are gone since:\n"
+            "%(problems)s\nRestore the scripts as they were applied (see "
+            "docs/migracoes.md), or, if the change is deliberate, run again with "
+            "%(flag)s (recorded in migration_log).", env=environment.name,
+            problems=integrity_words(status), flag=ALLOW_MODIFIED_FLAG)
+    say(gettext("Going on despite modified or missing scripts (%(flag)s):\n%(problems)s",
+                flag=ALLOW_MODIFIED_FLAG, problems=integrity_words(status)))
+    return None
+
+
+def _upgrade_environment(environment: Environment, *, location, backup_directory: Path,
+                         applied_by: str | None = None,
+                         report: Callable[[str], None] | None = None,
+                         allow_modified: bool = False,
+                         predecessor: Environment | None = None) -> UpgradeResult:
     """Back up, upgrade to head, verify. Never raises for a database problem: the result
-    says what happened (``ok``, ``error``, ``failed``, ``backup``)."""
+    says what happened (``ok``, ``error``, ``failed``, ``backup``).
+
+    An environment with an applied script modified since or missing from the scripts is
+    refused unless ``allow_modified``; the override is then recorded with every step, in
+    ``migration_log.applied_by``. A production environment that follows ``predecessor`` is
+    refused while the predecessor has not applied every pending revision."""
     say = report or (lambda message: None)
     result = UpgradeResult(environment=environment.name)
     scripts = load_scripts(location)
@@ -111,9 +223,12 @@ def upgrade_environment(environment: Environment, *, location, backup_directory:
     result.before = status.current
     result.pending = status.pending
 
-    result.error = _refusal(status, scripts, environment)
+    result.error = _refusal(status, scripts, environment) or _safety_refusal(
+        status, scripts, environment, predecessor, allow_modified, say)
     if result.error:
+        result.refused = True
         return result
+    applied_by = recorded_actor(applied_by, status)
     if status.state == UP_TO_DATE:
         result.ok = result.nothing_to_do = True
         result.after = status.current
