@@ -11,7 +11,7 @@ from flask_admin.helpers import get_current_view
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_security import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
-from sqlalchemy import Date, DateTime, Numeric, func, inspect
+from sqlalchemy import Date, DateTime, Integer, Numeric, func, inspect
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
@@ -22,7 +22,7 @@ from admin_app.rules import BusinessRuleError
 
 from . import access
 from .errors import describe_integrity_error
-from .fields import GestaoModelConverter, clean_formdata
+from .fields import GestaoModelConverter, clean_formdata, is_id
 from .references import blocking_references
 
 
@@ -136,6 +136,15 @@ class GestaoModelView(ModelView):
         """`count(*)` rendered literally: Flask-Admin's `count(?)` bound to '*' misses
         SQLite's fast count path (about 10x slower on a million rows)."""
         return db.session.query(func.count()).select_from(self.model)
+
+    def get_one(self, id):
+        """None for an id that cannot be a key (`abc`, a 30-digit number): PostgreSQL would
+        refuse the query, and the user should get "record not found", not an error page."""
+        columns = inspect(self.model).primary_key
+        if len(columns) == 1 and isinstance(columns[0].type, Integer) and \
+                not is_id(str(id)):
+            return None
+        return super().get_one(id)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         search = search.replace("\x00", "")

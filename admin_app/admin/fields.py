@@ -123,19 +123,26 @@ class DocumentField(fields.StringField):
         return format_document(self.data)
 
 
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER primary key
+
+
+def is_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
 def clean_formdata(formdata, ajax_names) -> MultiDict:
     """What a form may safely read from a request.
 
     NUL characters are dropped from every value (PostgreSQL refuses them, even in the
     uniqueness check Flask-Admin runs before saving), and a picker (AJAX reference) value
-    that is not a numeric id becomes empty instead of reaching the database as a bad key.
+    that is not a possible id becomes empty instead of reaching the database as a bad key.
     """
     pickers = {name.rsplit("-", 1)[-1] for name in ajax_names}
     cleaned = MultiDict()
     for key, value in formdata.items(multi=True):
         if isinstance(value, str):
             value = value.replace("\x00", "")
-            if key.rsplit("-", 1)[-1] in pickers and value and not value.isdigit():
+            if key.rsplit("-", 1)[-1] in pickers and value and not is_id(value):
                 value = ""
         cleaned.add(key, value)
     return cleaned

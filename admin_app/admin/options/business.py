@@ -8,7 +8,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from sqlalchemy import select
 from wtforms.validators import NumberRange, Optional, Email
 
-from admin_app.admin.fields import DocumentField
+from admin_app.admin.fields import DocumentField, is_id
 from admin_app.admin.filters import BelowMinimumFilter
 from admin_app.admin.validators import ValidCnpj, ValidDocument
 from admin_app.extensions import db
@@ -212,7 +212,7 @@ class FinancialEntryOptions:
     @action("mark_paid", _l("Mark as paid"), _l("Mark the selected entries as paid today?"))
     def action_mark_paid(self, ids):
         entries = db.session.scalars(
-            select(FinancialEntry).where(FinancialEntry.id.in_([int(i) for i in ids]),
+            select(FinancialEntry).where(FinancialEntry.id.in_([int(i) for i in ids if is_id(i)]),
                                          FinancialEntry.paid_at.is_(None))
         ).all()
         for entry in entries:
