@@ -2,12 +2,15 @@
 
     migrations   /admin/migrations/ p50/p95 with 4 reachable environments and with one
                  unreachable (bench/migrations_page.py)
+    dashboard    dashboard functions and GET /admin/ p50/p95 and SQL statements on a
+                 generated history (~1.6 M rows) in SQLite and PostgreSQL (bench/dashboard.py)
 """
 
 import sys
 
 BENCHMARKS = {
     "migrations": "bench.migrations_page",
+    "dashboard": "bench.dashboard",
 }
 
 

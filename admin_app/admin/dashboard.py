@@ -52,10 +52,12 @@ def _order_value():
 
 
 def _sales_between(start: date, end: date) -> Decimal:
-    items = _order_value()
+    """Items summed per order in a correlated subquery, so only the period's orders are
+    touched (the grouped subquery of `_order_value` would sum every item of every order)."""
+    gross = (select(func.sum(OrderItem.quantity * OrderItem.unit_price))
+             .where(OrderItem.order_id == Order.id).correlate(Order).scalar_subquery())
     value = db.session.scalar(
-        select(func.coalesce(func.sum(items.c.gross - Order.discount), 0))
-        .join(items, items.c.order_id == Order.id)
+        select(func.coalesce(func.sum(gross - Order.discount), 0))
         .where(Order.status.in_(SOLD_STATUSES), Order.ordered_at >= start,
                Order.ordered_at < end))
     return Decimal(value or 0)
