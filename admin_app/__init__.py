@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from .config import build_config
 from .extensions import babel, csrf, db, migrate, security
-from .i18n import gettext, lazy_gettext, select_locale
+from .i18n import lazy_gettext, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -101,33 +101,30 @@ def register_routes(app: Flask) -> None:
             log.warning("healthz: database check failed: %s", exc.__class__.__name__)
             return {"status": "error", "database": "unreachable"}, 503
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return render_template("errors/error.html", code=400,
-                               title=gettext("The form expired"),
-                               message=gettext("The security token of the form is missing "
-                                               "or expired. Reload the page and try again; "
-                                               "nothing was changed.")), 400
+    for error, code, title, message in ERROR_PAGES:
+        app.register_error_handler(error, _error_page(code, title, message))
 
-    @app.errorhandler(403)
-    def forbidden(error):
-        return render_template("errors/error.html", code=403,
-                               title=gettext("Access denied"),
-                               message=gettext("Your role does not allow this page or "
-                                               "action.")), 403
 
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_template("errors/error.html", code=404,
-                               title=gettext("Page not found"),
-                               message=gettext("The page or record does not exist.")), 404
+# (error, status, title, message) of the pages shown instead of Flask's defaults.
+ERROR_PAGES = (
+    (CSRFError, 400, lazy_gettext("The form expired"),
+     lazy_gettext("The security token of the form is missing or expired. Reload the page and "
+                  "try again; nothing was changed.")),
+    (403, 403, lazy_gettext("Access denied"),
+     lazy_gettext("Your role does not allow this page or action.")),
+    (404, 404, lazy_gettext("Page not found"),
+     lazy_gettext("The page or record does not exist.")),
+    (500, 500, lazy_gettext("Something went wrong"),
+     lazy_gettext("The error was logged. Nothing was changed.")),
+)
 
-    @app.errorhandler(500)
-    def server_error(error):
-        return render_template("errors/error.html", code=500,
-                               title=gettext("Something went wrong"),
-                               message=gettext("The error was logged. Nothing was "
-                                               "changed.")), 500
+
+def _error_page(code: int, title, message):
+    """A handler rendering the panel-styled error page, in the user's language."""
+    def handler(error):
+        return render_template("errors/error.html", code=code, title=str(title),
+                               message=str(message)), code
+    return handler
 
 
 def register_commands(app: Flask) -> None:
