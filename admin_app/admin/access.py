@@ -4,6 +4,7 @@ Django's `has_{view,add,change,delete}_permission` idea: a view declares which r
 read and which roles write; `allowed(action)` answers for the current user.
 """
 
+from flask import redirect, request, url_for
 from flask_security import current_user
 
 from admin_app.models.auth import ADMIN, EDITOR, READER
@@ -31,3 +32,8 @@ VIEW_ACTIONS = {
 def user_has_role(roles) -> bool:
     return bool(current_user.is_authenticated and current_user.active
                 and any(current_user.has_role(r) for r in roles))
+
+
+def login_redirect():
+    """To the login page, coming back afterwards to the page that was asked for."""
+    return redirect(url_for("security.login", next=request.full_path.rstrip("?")))

@@ -3,7 +3,7 @@ guarded deletes, formatting. Per-model options only add what differs."""
 
 import re
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
@@ -179,7 +179,7 @@ class GestaoModelView(ModelView):
     def _handle_view(self, name, **kwargs):
         """Anonymous -> login (and back); logged in without the role -> 403, GET or POST."""
         if not current_user.is_authenticated:
-            return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+            return access.login_redirect()
         if not self.is_accessible():
             abort(403)
         wanted = access.VIEW_ACTIONS.get(name)

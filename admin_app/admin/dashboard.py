@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pygal
-from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_babel import format_currency, format_date
 from flask_security import current_user
@@ -183,7 +182,7 @@ class DashboardView(AdminIndexView):
 
     def _handle_view(self, name, **kwargs):
         if not self.is_accessible():
-            return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+            return access.login_redirect()
         return None
 
     @expose("/")

@@ -7,7 +7,7 @@ record's history; editors the history of the business records they may change; r
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect, url_for
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_admin import BaseView, expose
 from flask_security import current_user
@@ -122,7 +122,7 @@ class HistoryView(BaseView):
 
     def _handle_view(self, name, **kwargs):
         if not current_user.is_authenticated:
-            return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+            return access.login_redirect()
         return None
 
     @expose("/")

@@ -5,7 +5,7 @@ migrations, and the history as a matrix of revisions × environments. Administra
 All the work is in ``admin_app.ops``; this view only checks access and renders.
 """
 
-from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask import abort, current_app, jsonify
 from flask_admin import BaseView, expose
 from flask_security import current_user
 
@@ -36,7 +36,7 @@ class MigrationsView(BaseView):
     def _handle_view(self, name, **kwargs):
         """Anonymous -> login (and back); logged in without the admin role -> 403."""
         if not current_user.is_authenticated:
-            return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+            return access.login_redirect()
         if not self.is_accessible():
             abort(403)
         return None

@@ -13,6 +13,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -92,21 +93,20 @@ def _sqlite_file(environment: Environment) -> str:
     return database
 
 
+def _sqlite_copy(source_file: str, target_file: str) -> None:
+    """SQLite's online backup API: a consistent copy even while the source is in use."""
+    with closing(sqlite3.connect(f"file:{quote(source_file)}?mode=ro", uri=True,
+                                 timeout=CONNECT_TIMEOUT)) as source, \
+            closing(sqlite3.connect(target_file, timeout=CONNECT_TIMEOUT)) as destination:
+        source.backup(destination)
+
+
 def _sqlite_backup(environment: Environment, target: Path) -> None:
     source_file = _sqlite_file(environment)
     if not Path(source_file).exists():
         raise BackupError(gettext("the database file %(path)s does not exist", path=source_file))
     try:
-        source = sqlite3.connect(f"file:{quote(source_file)}?mode=ro", uri=True,
-                                 timeout=CONNECT_TIMEOUT)
-        try:
-            destination = sqlite3.connect(str(target))
-            try:
-                source.backup(destination)
-            finally:
-                destination.close()
-        finally:
-            source.close()
+        _sqlite_copy(source_file, str(target))
     except sqlite3.Error as exc:
         target.unlink(missing_ok=True)
         raise BackupError(gettext("SQLite backup of %(path)s failed: %(error)s",
@@ -163,16 +163,7 @@ def restore_backup(backup_path: Path, environment: Environment) -> None:
         raise BackupError(gettext("the backup %(path)s does not exist", path=str(backup_path)))
     dialect = environment.dialect
     if dialect == "sqlite":
-        target_file = _sqlite_file(environment)
-        source = sqlite3.connect(f"file:{quote(str(backup_path))}?mode=ro", uri=True)
-        try:
-            destination = sqlite3.connect(target_file, timeout=CONNECT_TIMEOUT)
-            try:
-                source.backup(destination)
-            finally:
-                destination.close()
-        finally:
-            source.close()
+        _sqlite_copy(str(backup_path), _sqlite_file(environment))
     elif dialect == "postgresql":
         url, env = _libpq(environment)
         _run([_tool(PG_RESTORE), "--clean", "--if-exists", "--no-owner", "--single-transaction",
