@@ -19,8 +19,8 @@ import time
 import pytest
 
 from admin_app.ops.migrations import (EMPTY_DOWNGRADE, MISSING, MODIFIED, NO_DOWNGRADE,
-                                      RAISING_DOWNGRADE, REVERSIBLE, UNKNOWN_REVISION,
-                                      UP_TO_DATE, downgrade_kind)
+                                      PENDING, RAISING_DOWNGRADE, REVERSIBLE,
+                                      UNKNOWN_REVISION, UP_TO_DATE, downgrade_kind)
 from admin_app.ops.upgrade import run_alembic
 from tests.test_migration_status import (HEAD, MIGRATIONS, add_revision, by_name, cli,
                                          configure, current_heads, log_rows, page, pt,
@@ -283,15 +283,176 @@ def test_schema_drift_reported_in_words(backend, app, admin_client, configure, m
     assert cli(app, "status", "--env", "limpo").exit_code == 0
 
 
-def test_schema_drift_not_compared_off_head(backend, app, admin_client, configure,
-                                            make_database):
+def _drifted_below_head(url: str) -> list[str]:
+    """A column added and an index dropped by hand; the words the page, the JSON and the
+    CLI must show."""
+    alter(url, "ALTER TABLE customers ADD COLUMN extra VARCHAR(40)",
+          "DROP INDEX ix_customers_name")
+    return [pt("column %(table)s.%(column)s is in the database but not in the models",
+               table="customers", column="extra"),
+            pt("index %(name)s on %(table)s (%(columns)s) is in the models but not in the "
+               "database", name="ix_customers_name", table="customers", columns="name")]
+
+
+def test_schema_drift_below_head(backend, app, admin_client, configure, make_database,
+                                 scripts_copy):
+    """One revision behind head: compared with the schema the migrations build at its
+    revision (not with the models, which describe head)."""
     from tests.test_migration_status import PREVIOUS
 
     url = make_database(backend)
     run_alembic(url, MIGRATIONS, "upgrade", PREVIOUS)
     configure({"alvo": url})
+    # The same database seen through scripts whose head is PREVIOUS: up to date there, so
+    # the exit code of `migrations status` depends on the drift alone.
+    script_of(scripts_copy, HEAD).unlink()
+
     env = by_name(status_json(admin_client))["alvo"]
-    assert env["drift"] is None  # the models describe head, not this revision
+    assert env["state"] == PENDING and env["drift"] == [] and env["drift_error"] is None
+    assert env["drift_reference"] == {"source": "migrations", "revision": PREVIOUS}
+    assert env["drift_label"] is None
+    assert "divergência de esquema" not in page(admin_client)
+    status = cli(app, "status", "--env", "alvo")
+    assert "alvo: 1 pendente" in status.output and "divergência de esquema" not in status.output
+    assert cli(app, "status", "--env", "alvo", "--directory", str(scripts_copy)).exit_code == 0
+
+    expected = _drifted_below_head(url)
+    data = status_json(admin_client)
+    env = by_name(data)["alvo"]
+    assert env["state"] == PENDING and env["ok"] is False and data["ok"] is False
+    assert env["drift_label"] == "divergência de esquema"
+    assert env["drift_reference"] == {"source": "migrations", "revision": PREVIOUS}
+    kinds = {(d["kind"], d.get("column") or d.get("name")) for d in env["drift"]}
+    assert kinds == {("remove_column", "extra"), ("add_index", "ix_customers_name")}
+    assert sorted(d["words"] for d in env["drift"]) == sorted(expected)
+
+    html = page(admin_client).replace("&#39;", "'")
+    assert "divergência de esquema" in html
+    assert all(words in html for words in expected)
+
+    result = cli(app, "status", "--env", "alvo")
+    assert result.exit_code == 1
+    assert "alvo: 1 pendente" in result.output and "divergência de esquema:" in result.output
+    assert all(words in result.output for words in expected)
+    trimmed = cli(app, "status", "--env", "alvo", "--directory", str(scripts_copy))
+    assert trimmed.exit_code == 1, trimmed.output
+    assert "alvo: em dia" in trimmed.output and "divergência de esquema:" in trimmed.output
+
+
+def _scratch_databases(prefix: str) -> list[str]:
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+        return [row[0] for row in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",))]
+
+
+@pytest.fixture()
+def scratch(monkeypatch):
+    """An empty reference cache (every check builds) and scratch databases named with a
+    prefix of this test's own; ``seen`` lists those that existed during each build."""
+    import uuid
+    from collections import OrderedDict
+
+    from admin_app.ops import reference_schema
+
+    prefix = f"{reference_schema.SCRATCH_PREFIX}t{uuid.uuid4().hex[:8]}_"
+    monkeypatch.setattr(reference_schema, "SCRATCH_PREFIX", prefix)
+    monkeypatch.setattr(reference_schema, "_cache", OrderedDict())
+    seen = []
+    build_in = reference_schema._build_in
+
+    def watched(scratch_url, location, revision):
+        seen.append(_scratch_databases(prefix))
+        return build_in(scratch_url, location, revision)
+
+    monkeypatch.setattr(reference_schema, "_build_in", watched)
+    return prefix, seen
+
+
+def test_scratch_database_dropped_after_the_check(backend, app, admin_client, configure,
+                                                  make_database, applied_extra, scratch):
+    """PostgreSQL: the reference is built in a gestao_drift_* database of the environment's
+    server, dropped afterwards, also when the build fails (a script that raises now);
+    SQLite: in memory. Either way the failure is words in drift_error, never a crash."""
+    from tests.test_migration_status import PREVIOUS
+
+    prefix, seen = scratch
+    url = make_database(backend)
+    run_alembic(url, MIGRATIONS, "upgrade", PREVIOUS)
+    configure({"alvo": url})
+    env = by_name(status_json(admin_client))["alvo"]
+    assert env["drift"] == [] and env["drift_error"] is None
+    if backend == "postgresql":
+        assert len(seen) == 1 and len(seen[0]) == 1 and seen[0][0].startswith(prefix)
+        assert _scratch_databases(prefix) == []
+    else:
+        assert seen == []  # SQLite builds in memory
+    status_json(admin_client)
+    assert len(seen) == (1 if backend == "postgresql" else 0)  # cached: not rebuilt
+
+    extra_url, folder = applied_extra  # at EXTRA, which the models do not describe
+    script = script_of(folder, EXTRA)
+    script.write_text(script.read_text().replace(
+        "op.create_table(", "raise RuntimeError('broken on purpose')\n    op.create_table("))
+    configure({"alvo": extra_url}, location=folder)
+    env = by_name(status_json(admin_client))["alvo"]
+    assert env["drift"] is None and env["drift_label"] is None
+    assert env["drift_error"].startswith(pt(
+        "schema drift not checked: the schema of revision %(rev)s could not be rebuilt from "
+        "the migration scripts", rev=EXTRA))
+    assert "broken on purpose" in env["drift_error"]
+    assert page(admin_client)  # still rendered
+    assert cli(app, "status", "--env", "alvo", "--directory", str(folder)).exit_code == 1
+    if backend == "postgresql":
+        assert len(seen) >= 2 and _scratch_databases(prefix) == []
+
+
+def test_drift_not_checked_without_create_database(backend, app, admin_client, configure,
+                                                   make_database, scratch):
+    """A PostgreSQL user without CREATEDB cannot get a scratch database: drift is "not
+    checked", with the reason, and everything else is still shown."""
+    if backend != "postgresql":
+        pytest.skip("CREATE DATABASE is PostgreSQL's")
+    import uuid
+
+    import psycopg
+
+    from tests.conftest import pg_url
+    from tests.test_migration_status import PREVIOUS
+
+    prefix, seen = scratch
+    url = make_database(backend)
+    run_alembic(url, MIGRATIONS, "upgrade", PREVIOUS)
+    role = f"gestao_reader_{uuid.uuid4().hex[:8]}"
+    dbname = url.rsplit("/", 1)[1]
+    admin_db = pg_url(dbname)
+    with psycopg.connect(admin_db, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN NOCREATEDB')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
+    try:
+        reader = url.replace("postgres@", f"{role}@", 1)
+        configure({"alvo": reader})
+        env = by_name(status_json(admin_client))["alvo"]
+        assert env["state"] == PENDING and env["reachable"] is True
+        assert env["drift"] is None and env["drift_label"] is None
+        assert env["drift_error"] == pt(
+            "schema drift not checked: the schema of revision %(rev)s is rebuilt in a scratch "
+            "database, and this environment's database user may not create databases "
+            "(CREATE DATABASE)", rev=PREVIOUS)
+        html = page(admin_client)
+        assert 'class="alert alert-warning mt-2 mb-0 p-2 drift"' not in html
+        assert env["drift_error"] in html.replace("&#39;", "'")  # the reason, in words
+        result = cli(app, "status", "--env", "alvo")
+        assert result.exit_code == 1 and "alvo: 1 pendente" in result.output
+        assert "divergência de esquema não verificada" in result.output
+        assert seen == [] and _scratch_databases(prefix) == []
+    finally:
+        with psycopg.connect(admin_db, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
 
 
 # --------------------------------------------------------------------------- promotion order
@@ -429,14 +590,18 @@ def test_two_concurrent_upgrades_on_postgresql(backend, app, admin_client, confi
 # --------------------------------------------------------------------------- data kept
 
 def _snapshot(url: str, skip=("migration_log", "alembic_version")) -> dict:
-    """Every table's row count and its first rows (ordered by primary key), all columns."""
+    """Every table's row count and its first rows (ordered by primary key), all columns.
+    The search objects (``search_*``: SQLite FTS5 tables and their shadow tables) are left
+    out: they are an index of the other tables, and their rows depend on how it was built."""
     from sqlalchemy import MetaData, create_engine, func, select
     from sqlalchemy.pool import NullPool
+
+    from admin_app.ops.reference_schema import reflectable
 
     engine = create_engine(url, poolclass=NullPool)
     try:
         metadata = MetaData()
-        metadata.reflect(engine)
+        metadata.reflect(engine, only=reflectable)
         snapshot = {}
         with engine.connect() as conn:
             for table in metadata.sorted_tables:

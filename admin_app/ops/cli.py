@@ -144,6 +144,8 @@ def _print_safety(status) -> None:
         click.echo(f"  {status.drift_label}:")
         for words in status.drift_words:
             click.echo(f"    {words}")
+    if status.drift_not_checked:
+        click.echo(f"  {status.drift_not_checked}")
     for issue in status.integrity:
         click.echo(f"  {integrity_label(issue['kind'])}: {issue['revision']}"
                    f"{' ' + issue['message'] if issue['message'] else ''}")

@@ -38,6 +38,8 @@ from sqlalchemy.pool import NullPool
 
 from .environments import (INVALID_URL, MISSING_VARIABLE, Environment, EnvironmentsConfig,
                            scrub)
+from .reference_schema import (BUILD_FAILED, NO_CREATEDB, ReferenceUnavailable,
+                               reference_metadata, reflectable)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,9 @@ CURRENT, APPLIED, NOT_APPLIED, UNKNOWN = "current", "applied", "pending", "unkno
 REFUSED, TIMEOUT, AUTH, NO_DATABASE, CANNOT_OPEN, UNSUPPORTED, ERROR = (
     "refused", "timeout", "auth", "no_database", "cannot_open", "unsupported", "error")
 FILE_MISSING = "file_missing"
+
+# Why schema drift was not checked (beside reference_schema.NO_CREATEDB and BUILD_FAILED).
+DRIFT_FAILED = "comparison_failed"
 
 # Integrity problems of an environment (beside its state): an applied revision whose script
 # changed since, or one the scripts no longer hold.
@@ -372,7 +377,12 @@ class Probe:
     elapsed_ms: int = 0
     #: Schema differences with the models (None: not compared), see :func:`schema_drift`.
     drift: list[dict] | None = None
+    #: Why drift was not compared (a DRIFT_* kind), with the driver's words.
+    drift_error_kind: str | None = None
     drift_error: str | None = None
+    #: The revision whose schema, rebuilt from the migrations, was the reference (an
+    #: environment below head); None when the reference is the models (at head).
+    drift_revision: str | None = None
     #: An upgrade holding the environment's lock right now: {"by", "since", …}, or None.
     upgrade_lock: dict | None = None
 
@@ -494,11 +504,14 @@ def _detail(exc: BaseException, environment: Environment) -> str:
 @dataclass(frozen=True)
 class Models:
     """What a database at ``heads`` should hold: the app's metadata (as ``flask db check``
-    compares it), with the comparison options of the app's Migrate."""
+    compares it), with the comparison options of the app's Migrate. ``app`` runs the
+    migrations that rebuild the schema of an older revision (see :mod:`.reference_schema`);
+    without it, only databases at ``heads`` are compared."""
 
     metadata: object
     heads: tuple[str, ...]
     options: tuple = ()
+    app: object = field(default=None, compare=False, repr=False)
 
 
 def models_for_app(app) -> Models | None:
@@ -512,7 +525,8 @@ def models_for_app(app) -> Models | None:
     options = tuple((k, v) for k, v in migrate.configure_args.items()
                     if k in ("compare_type", "compare_server_default", "include_object",
                              "include_name", "include_schemas"))
-    return Models(metadata=migrate.db.metadata, heads=heads, options=options)
+    app = getattr(app, "_get_current_object", lambda: app)()  # not current_app's proxy
+    return Models(metadata=migrate.db.metadata, heads=heads, options=options, app=app)
 
 
 def _drift_item(diff) -> dict:
@@ -541,14 +555,96 @@ def _drift_item(diff) -> dict:
     return {"kind": kind, "detail": str(diff)[:300]}
 
 
-def schema_drift(connection, models: Models) -> list[dict]:
-    """How the live schema differs from the models (read-only: Alembic's autogenerate
-    comparison, what ``flask db check`` reports)."""
-    from alembic.autogenerate import compare_metadata
+def _compare_options(models: Models) -> dict:
+    """The app's comparison options, always skipping the search objects (``search_*``
+    tables and indexes, made by migrations outside the models): with the app's own
+    ``include_object``, and before reflection (``include_name``: SQLite's FTS5 virtual
+    tables are never reflected)."""
+    from admin_app.extensions import include_object as searchless
 
     options = dict(models.options)
-    context = MigrationContext.configure(connection, opts=options)
-    return [_drift_item(diff) for diff in compare_metadata(context, models.metadata)]
+    configured_object = options.get("include_object")
+    configured_name = options.get("include_name")
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        if not searchless(obj, name, type_, reflected, compare_to):
+            return False
+        return configured_object is None or configured_object(obj, name, type_, reflected,
+                                                              compare_to)
+
+    def include_name(name, type_, parent_names):
+        if type_ == "table" and not reflectable(name or ""):
+            return False
+        return configured_name is None or configured_name(name, type_, parent_names)
+
+    options.update(include_object=include_object, include_name=include_name)
+    return options
+
+
+def schema_drift(connection, models: Models, reference=None) -> list[dict]:
+    """How the live schema differs from the models, or from ``reference`` (the reflected
+    schema of the environment's revision, for one below head); read-only: Alembic's
+    autogenerate comparison, what ``flask db check`` reports."""
+    from alembic.autogenerate import compare_metadata
+
+    context = MigrationContext.configure(connection, opts=_compare_options(models))
+    target = models.metadata if reference is None else reference
+    return [_drift_item(diff) for diff in compare_metadata(context, target)]
+
+
+def reference_revision(status: "EnvironmentStatus", scripts: Scripts | None,
+                       models: Models | None) -> str | None:
+    """The revision whose rebuilt schema ``status``'s environment is compared with: its
+    single, known current revision, when it is not the models' (not already compared)."""
+    result = status.probe
+    if models is None or models.app is None or scripts is None or not result.reachable:
+        return None
+    if result.drift is not None or result.drift_error_kind is not None:
+        return None
+    if status.state not in (PENDING, UP_TO_DATE) or len(status.current) != 1:
+        return None
+    revision = status.current[0]
+    return revision if scripts.knows(revision) else None
+
+
+def reference_drift(status: "EnvironmentStatus", scripts: Scripts | None,
+                    models: Models | None, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Schema drift of an environment below head: its live schema (read-only) against its
+    revision's schema, rebuilt from the migrations in a scratch database (cached)."""
+    revision = reference_revision(status, scripts, models)
+    if revision is None:
+        return
+    environment, result = status.environment, status.probe
+    result.drift_revision = revision
+    try:
+        reference = reference_metadata(environment.url, scripts, revision, app=models.app)
+    except ReferenceUnavailable as exc:
+        result.drift_error_kind = exc.kind
+        result.drift_error = scrub(exc.detail, environment.password, environment.url) or None
+        log.warning("schema drift of %s not checked: %s %s", environment.name, exc.kind,
+                    result.drift_error or "")
+        return
+    try:
+        with open_readonly(environment.url, timeout) as connection:
+            result.drift = schema_drift(connection, models, reference)
+    except Exception as exc:  # the comparison's failure is reported, not raised
+        result.drift_error_kind = DRIFT_FAILED
+        result.drift_error = _detail(exc, environment)
+
+
+def drift_error_words(kind: str | None, revision: str | None = None) -> str:
+    """Why schema drift was not checked, in the user's language."""
+    from admin_app.i18n import gettext
+
+    if kind == NO_CREATEDB:
+        return gettext(
+            "schema drift not checked: the schema of revision %(rev)s is rebuilt in a scratch "
+            "database, and this environment's database user may not create databases "
+            "(CREATE DATABASE)", rev=revision or "?")
+    if kind == BUILD_FAILED:
+        return gettext("schema drift not checked: the schema of revision %(rev)s could not "
+                       "be rebuilt from the migration scripts", rev=revision or "?")
+    return gettext("schema drift not checked: the comparison failed")
 
 
 def _drift_messages() -> dict:
@@ -633,6 +729,7 @@ def _look_further(connection, result: Probe, environment: Environment,
         try:
             result.drift = schema_drift(connection, models)
         except Exception as exc:  # the comparison's failure is reported, not raised
+            result.drift_error_kind = DRIFT_FAILED
             result.drift_error = _detail(exc, environment)
 
 
@@ -740,12 +837,22 @@ class EnvironmentStatus:
 
     @property
     def drift(self) -> list[dict] | None:
-        """Differences between the live schema and the models (None: not compared)."""
+        """Differences between the live schema and the models (at head) or the schema the
+        migrations build at its revision (below head); None: not compared."""
         return self.probe.drift
 
     @property
     def drift_words(self) -> list[str]:
         return [drift_words(item) for item in self.probe.drift or ()]
+
+    @property
+    def drift_not_checked(self) -> str | None:
+        """Why schema drift could not be checked (words, then the driver's), or None."""
+        probe = self.probe
+        if probe.drift_error_kind is None:
+            return None
+        words = drift_error_words(probe.drift_error_kind, probe.drift_revision)
+        return f"{words} — {probe.drift_error}" if probe.drift_error else words
 
     @property
     def upgrade_lock(self) -> dict | None:
@@ -839,7 +946,10 @@ class EnvironmentStatus:
             "drift": None if probe.drift is None else [
                 dict(item, words=drift_words(item)) for item in probe.drift],
             "drift_label": self.drift_label if probe.drift else None,
-            "drift_error": probe.drift_error,
+            "drift_reference": None if probe.drift is None else (
+                {"source": "models", "revision": None} if probe.drift_revision is None
+                else {"source": "migrations", "revision": probe.drift_revision}),
+            "drift_error": self.drift_not_checked,
             "ok": self.ok,
             "elapsed_ms": probe.elapsed_ms,
         }
@@ -1028,6 +1138,8 @@ def status_report(config: EnvironmentsConfig, location, only: list[str] | None =
     checked = {env.name: environment_status(env, result, scripts)
                for env, result in zip(environments, probes)}
     statuses = [checked[env.name] for env in wanted]
+    for status in statuses:  # below head: compared with their revision's rebuilt schema
+        reference_drift(status, scripts, models, timeout)
     for status in statuses:
         status.promotion = promotion(status, checked.get(status.environment.follows or ""),
                                      scripts)
