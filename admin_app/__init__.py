@@ -12,7 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from .config import build_config
-from .extensions import babel, csrf, db, migrate, security
+from .extensions import babel, csrf, db, include_object, migrate, security
 from .i18n import lazy_gettext, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,8 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True,
+                     include_object=include_object)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     csrf.init_app(app)

@@ -61,8 +61,10 @@ def _object_id(obj) -> str:
 
 
 def _stored_columns(mapper):
-    """Column attributes backed by a table column (not derived ones such as Order.total)."""
-    return [attr for attr in mapper.column_attrs if isinstance(attr.columns[0], Column)]
+    """Column attributes backed by a table column (not derived ones such as Order.total),
+    without the stored derived ones marked `info={"audit": False}` (Order.items_total)."""
+    return [attr for attr in mapper.column_attrs if isinstance(attr.columns[0], Column)
+            and attr.columns[0].info.get("audit", True)]
 
 
 def _update_diff(obj) -> dict:

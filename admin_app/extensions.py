@@ -23,6 +23,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+#: Prefix of the search objects (SQLite FTS5 tables and their triggers, PostgreSQL trigram
+#: indexes) that migrations create outside the models; see admin_app/search.py.
+SEARCH_PREFIX = "search_"
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Autogenerate and drift checks skip the search objects: they are made by migrations,
+    not declared in the models, and are not drift."""
+    return not (type_ in ("table", "index") and name and name.startswith(SEARCH_PREFIX))
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 security = Security()

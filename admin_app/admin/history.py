@@ -75,6 +75,27 @@ def _display(view, field: str, value):
     return _text(value)
 
 
+def load_referenced(entries) -> list:
+    """Load, one query per related model, every record the entries' changes point to, so
+    that showing a page of the audit trail by name does not cost a query per value. Keep
+    the returned list while rendering: the session only holds its records weakly."""
+    wanted: dict[type, set] = {}
+    for entry in entries:
+        view = view_for_entity(entry.entity)
+        for field, change in (entry.changes or {}).items():
+            rel = _relationship_for(view, field) if isinstance(change, dict) else None
+            if rel is None:
+                continue
+            for value in (change.get("old"), change.get("new")):
+                if isinstance(value, int):
+                    wanted.setdefault(rel.mapper.class_, set()).add(value)
+    loaded = []
+    for model, ids in wanted.items():
+        pk = inspect(model).primary_key[0]
+        loaded += db.session.scalars(select(model).where(pk.in_(sorted(ids)))).all()
+    return loaded
+
+
 def _format_typed(column_type, value: str) -> str:
     """Audit values are stored as text (ISO dates, decimal strings); show them localised."""
     try:

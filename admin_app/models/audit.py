@@ -7,12 +7,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from admin_app.extensions import db
 
-from .base import utcnow
+from .base import sort_index, utcnow
 
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_entity_object", "entity", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_entries_entity_object", "entity", "object_id"),
+        sort_index("audit_entries", "actor"), sort_index("audit_entries", "action"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
@@ -20,7 +23,7 @@ class AuditEntry(db.Model):
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
     actor: Mapped[str] = mapped_column(String(255))
-    action: Mapped[str] = mapped_column(String(10), index=True)
+    action: Mapped[str] = mapped_column(String(10))
     entity: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[str] = mapped_column(String(60))
     changes: Mapped[dict | None] = mapped_column(JSON)

@@ -4,6 +4,8 @@ from flask_security.models.sqla import FsModels, FsRoleMixin, FsUserMixin
 
 from admin_app.extensions import db
 
+from .base import sort_index
+
 FsModels.set_db_info(base_model=db.Model)
 
 ADMIN, EDITOR, READER = "admin", "editor", "reader"
@@ -19,6 +21,7 @@ class Role(db.Model, FsRoleMixin):
 
 class User(db.Model, FsUserMixin):
     __tablename__ = "user"
+    __table_args__ = (sort_index("user", "active"), sort_index("user", "last_login_at"))
 
     def has_any_role(self, names) -> bool:
         return any(role.name in names for role in self.roles)

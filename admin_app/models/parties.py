@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from admin_app.extensions import db
 from admin_app.rules.documents import clean_cnpj, clean_document, format_document
 
-from .base import VersionedMixin
+from .base import VersionedMixin, sort_index
 
 # The 27 federative units of Brazil.
 UFS = (
@@ -23,6 +23,8 @@ class Customer(VersionedMixin, db.Model):
     __table_args__ = (
         CheckConstraint("length(document) IN (11, 14)", name="document_length"),
         CheckConstraint(f"state IS NULL OR state IN ({_UF_SQL})", name="state_uf"),
+        sort_index("customers", "city"), sort_index("customers", "state"),
+        sort_index("customers", "active"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +57,10 @@ class Supplier(VersionedMixin, db.Model):
     """A company we buy from; always identified by its CNPJ."""
 
     __tablename__ = "suppliers"
-    __table_args__ = (CheckConstraint("length(cnpj) = 14", name="cnpj_length"),)
+    __table_args__ = (
+        CheckConstraint("length(cnpj) = 14", name="cnpj_length"),
+        sort_index("suppliers", "trade_name"), sort_index("suppliers", "active"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     legal_name: Mapped[str] = mapped_column(String(200), index=True)

@@ -3,13 +3,13 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, func, select
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from admin_app.extensions import db
 from admin_app.rules import orders as order_rules
 
-from .base import VersionedMixin, utcnow_seconds
+from .base import VersionedMixin, sort_index, utcnow_seconds
 from .catalog import Money, Quantity
 from .parties import Customer
 
@@ -17,12 +17,22 @@ _STATUS_SQL = ", ".join(f"'{s}'" for s in order_rules.STATUSES)
 
 
 class Order(VersionedMixin, db.Model):
-    """`number` is given on first save (`2026-000123`); the total is derived from the items."""
+    """`number` is given on first save (`2026-000123`); the total is derived from the items.
+
+    `items_total` is the sum of the items (quantity x unit price, in centavos), kept by the
+    session rules on every change of an item (models/lifecycle.py) so that lists and the
+    dashboard read one column instead of summing the items of every order they show.
+    """
 
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_SQL})", name="status_known"),
         CheckConstraint("discount >= 0", name="discount_non_negative"),
+        sort_index("orders", "status"),
+        # The dashboard's sales per period: the sold statuses' date ranges, summed from the
+        # index alone.
+        Index("ix_orders_status_ordered_at_items_total_discount",
+              "status", "ordered_at", "items_total", "discount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,11 +43,15 @@ class Order(VersionedMixin, db.Model):
     # active_history: the rules need the status the order had, even after a commit
     # expired it (see models/lifecycle.py).
     status: Mapped[str] = mapped_column(
-        String(12), default=order_rules.DRAFT, server_default=order_rules.DRAFT, index=True,
+        String(12), default=order_rules.DRAFT, server_default=order_rules.DRAFT,
         active_history=True,
     )
     ordered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_seconds, index=True)
     discount: Mapped[Decimal] = mapped_column(Money, default=0, server_default="0")
+    # Derived, so not audited: the items' own entries record the change (audit.py).
+    items_total: Mapped[Decimal] = mapped_column(
+        Money, default=0, server_default="0", nullable=False, info={"audit": False}
+    )
     notes: Mapped[str | None] = mapped_column(Text)
 
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
@@ -60,6 +74,7 @@ class OrderItem(db.Model):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="unit_price_non_negative"),
+        sort_index("order_items", "quantity"), sort_index("order_items", "unit_price"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,12 +98,5 @@ class OrderItem(db.Model):
         return f"{self.quantity} × {self.product}" if self.product else "—"
 
 
-Order.total = column_property(
-    select(
-        func.coalesce(func.sum(OrderItem.quantity * OrderItem.unit_price), 0) - Order.discount
-    )
-    .where(OrderItem.order_id == Order.id)
-    .correlate_except(OrderItem)
-    .scalar_subquery(),
-    deferred=False,
-)
+# Read-only, loaded with the order and refreshed after each flush that touches it.
+Order.total = column_property(Order.__table__.c.items_total - Order.__table__.c.discount)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from admin_app.extensions import db
 from admin_app.rules import stock as stock_rules
 
-from .base import TimestampMixin
+from .base import TimestampMixin, sort_index
 from .catalog import Product, Quantity
 
 _KIND_SQL = ", ".join(f"'{k}'" for k in stock_rules.KINDS)
@@ -22,13 +22,15 @@ class StockMovement(TimestampMixin, db.Model):
         CheckConstraint(f"kind IN ({_KIND_SQL})", name="kind_known"),
         CheckConstraint("quantity >= 0", name="quantity_non_negative"),
         CheckConstraint("balance_after >= 0", name="balance_non_negative"),
+        sort_index("stock_movements", "created_at"), sort_index("stock_movements", "kind"),
+        sort_index("stock_movements", "quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="RESTRICT"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(10), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     balance_after: Mapped[Decimal] = mapped_column(Quantity, default=0)
     reason: Mapped[str | None] = mapped_column(String(200))

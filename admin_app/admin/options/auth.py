@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import url_for
+from flask import g, url_for
 from markupsafe import Markup
 
 from flask_security import hash_password
@@ -11,7 +11,8 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from admin_app.admin import access
-from admin_app.admin.history import ACTION_LABELS, readable_changes, view_for_entity
+from admin_app.admin.history import (ACTION_LABELS, load_referenced, readable_changes,
+                                     view_for_entity)
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.models import AuditEntry, Role, User
@@ -87,6 +88,7 @@ class RoleOptions:
     column_labels = {"name": _l("Name"), "description": _l("Description"),
                      "users": _l("Users"), "permissions": _l("Permissions")}
     column_details_list = ("name", "description", "users")
+    column_sortable_list = ("name",)
     form_columns = ("name", "description")
 
     def on_model_delete(self, model):
@@ -112,6 +114,12 @@ class AuditEntryOptions:
                          "action": lambda v, c, m, n: str(ACTION_LABELS.get(m.action, m.action)),
                          "object_id": lambda v, c, m, n: history_link(m)}
     column_formatters_export = {"changes": lambda v, c, m, n: changes_summary(m)}
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True):
+            g.audit_referenced = load_referenced(rows)
+        return count, rows
 
 
 def changes_summary(entry) -> str:

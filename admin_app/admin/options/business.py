@@ -132,6 +132,8 @@ class OrderOptions:
     column_sortable_list = ("number", ("customer", "customer.name"), "status", "ordered_at")
     column_default_sort = ("ordered_at", True)
     column_formatters = {"status": _label(order_rules.STATUS_LABELS)}
+    # Stored for the dashboard and the lists; the screens show the total (items - discount).
+    column_details_exclude_list = ("items_total",)
     form_columns = ("customer", "status", "ordered_at", "discount", "notes", "items")
     form_choices = {"status": _choices(order_rules.STATUSES, order_rules.STATUS_LABELS)}
     form_args = {"discount": {"validators": NOT_NEGATIVE}}

@@ -1,0 +1,201 @@
+"""How a generated list reads one page on a big table: a count that stays cheap and pages
+that do not get slower with depth.
+
+Counting: an exact `count(*)` where it is cheap (SQLite's count, small PostgreSQL tables,
+filtered lists up to COUNT_LIMIT matches); above that an estimate from the database's
+statistics, shown as "cerca de N" (PostgreSQL) or a floor, "mais de N" (SQLite has no
+row estimates for a filtered query).
+
+Paging: "next", "previous", "first" and "last" are keyset links (`?after=`/`?before=` the
+sort key of the edge row, see paging.py), read by an index seek; a numbered `?page=N`
+still works through OFFSET. Keyset needs a total order, so the lists always end their
+ORDER BY with the id, and it is used only when every sort column is a NOT NULL column of
+the list's own table (NULLs do not compare; a joined column is not in the table's index).
+"""
+
+import json
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import format_decimal
+from sqlalchemy import desc, func, literal, select, text, tuple_
+
+from admin_app.i18n import gettext
+
+from .paging import decode_cursor, encode_cursor
+
+#: Filtered lists are counted exactly up to this many rows, estimated above.
+COUNT_LIMIT = 10_000
+#: Unfiltered PostgreSQL tables whose statistics say more rows than this get the estimate.
+ESTIMATE_ABOVE = 100_000
+CURSOR_ARGS = ("page", "after", "before", "last")
+
+
+class ListCount(int):
+    """A row count that knows how sure it is: exact, "about" (estimate) or "more" (floor)."""
+
+    def __new__(cls, value: int, kind: str = "exact"):
+        count = super().__new__(cls, max(int(value or 0), 0))
+        count.kind = kind
+        return count
+
+    def __str__(self) -> str:
+        number = format_decimal(int(self), format="#,##0")
+        if self.kind == "about":
+            return gettext("about %(num)s", num=number)
+        if self.kind == "more":
+            return gettext("more than %(num)s", num=number)
+        return number
+
+
+def _postgres_table_estimate(session, table_name: str) -> int:
+    value = session.execute(
+        text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:name)"),
+        {"name": f'"{table_name}"'},
+    ).scalar()
+    return int(value or 0)
+
+
+def _postgres_plan_rows(session, statement) -> int:
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled),
+                                      compiled.params).scalar()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def count_rows(session, count_query, table_name: str, filtered: bool) -> ListCount:
+    """The list's count, at most two cheap queries whatever the table's size."""
+    dialect = session.get_bind().dialect.name
+    if not filtered:
+        if dialect == "postgresql":
+            estimate = _postgres_table_estimate(session, table_name)
+            if estimate > ESTIMATE_ABOVE:
+                return ListCount(estimate, "about")
+        return ListCount(count_query.scalar())
+    rows = count_query.with_entities(literal(1)).limit(COUNT_LIMIT + 1)
+    found = session.execute(select(func.count()).select_from(rows.subquery())).scalar()
+    if found <= COUNT_LIMIT:
+        return ListCount(found)
+    if dialect == "postgresql":
+        estimate = _postgres_plan_rows(session, count_query.with_entities(literal(1)).statement)
+        return ListCount(max(estimate, COUNT_LIMIT + 1), "about")
+    return ListCount(COUNT_LIMIT, "more")
+
+
+@dataclass
+class SortKey:
+    column: object        # the SQL expression ordered by
+    descending: bool
+    attribute: str | None  # the model attribute holding its value, if the row has it
+
+
+def keyset_ready(keys: list[SortKey], table) -> bool:
+    """Whether every key is a NOT NULL column of the list's own table, in one direction."""
+    if len({key.descending for key in keys}) != 1:
+        return False
+    for key in keys:
+        column = getattr(key.column, "property", None)
+        column = column.columns[0] if column is not None and hasattr(column, "columns") \
+            else None
+        if column is None or key.attribute is None or column.table is not table \
+                or column.nullable:
+            return False
+    return True
+
+
+def _order(keys: list[SortKey], reverse: bool = False):
+    return [desc(key.column) if key.descending != reverse else key.column for key in keys]
+
+
+def _after(keys: list[SortKey], values: list, reverse: bool = False):
+    """Rows strictly after `values` in the list's order (before, if `reverse`). The first
+    column's own comparison lets either database seek its index on that column."""
+    forward = keys[0].descending == reverse
+    first = keys[0].column
+    columns = tuple_(*(key.column for key in keys))
+    bound = tuple_(*(literal(v, type_=key.column.type) for key, v in zip(keys, values)))
+    if forward:
+        return [first >= values[0], columns > bound]
+    return [first <= values[0], columns < bound]
+
+
+@dataclass
+class ListPager:
+    """Links of a keyset-paged list (None = the link is disabled)."""
+    first_url: str | None
+    previous_url: str | None
+    next_url: str | None
+    last_url: str | None
+    page_label: str
+
+
+def _list_url(**changes) -> str:
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in CURSOR_ARGS}
+    args.update({k: v for k, v in changes.items() if v is not None})
+    return url_for(".index_view", **args)
+
+
+def read_page(query, keys: list[SortKey], page: int, page_size: int, count, keyset: bool):
+    """The rows of the requested page and, for a keyset list, its pager links."""
+    after, before = request.args.get("after"), request.args.get("before")
+    last = request.args.get("last") == "1"
+    values = None
+    if keyset and (after or before):
+        values = decode_cursor(after or before, len(keys))
+    if not keyset or (values is None and not last):
+        if keyset:
+            page = page if not (after or before) else 0
+        rows = query.order_by(*_order(keys)).limit(page_size + 1) \
+            .offset(page * page_size if page else None).all()
+        has_next, has_previous = len(rows) > page_size, bool(page)
+        rows = rows[:page_size]
+    elif last:
+        rows = query.order_by(*_order(keys, reverse=True)).limit(page_size + 1).all()
+        has_next, has_previous = False, len(rows) > page_size
+        rows = rows[:page_size][::-1]
+    elif after:
+        rows = query.filter(*_after(keys, values)).order_by(*_order(keys)) \
+            .limit(page_size + 1).all()
+        has_next, has_previous = len(rows) > page_size, True
+        rows = rows[:page_size]
+    else:
+        rows = query.filter(*_after(keys, values, reverse=True)) \
+            .order_by(*_order(keys, reverse=True)).limit(page_size + 1).all()
+        has_next, has_previous = True, len(rows) > page_size
+        rows = rows[:page_size][::-1]
+    if not keyset:
+        return rows, None
+    return rows, _pager(rows, keys, page, page_size, count, has_previous, has_next, last)
+
+
+def _pager(rows, keys, page, page_size, count, has_previous, has_next, last) -> ListPager:
+    pages = -(-int(count) // page_size) if count is not None and page_size else None
+    if last and pages:
+        page = pages - 1
+    elif request.args.get("page", "").isdigit() and (request.args.get("after")
+                                                     or request.args.get("before")):
+        page = int(request.args["page"])
+
+    def cursor(row):
+        return encode_cursor([getattr(row, key.attribute) for key in keys])
+
+    number = format_decimal(page + 1, format="#,##0")
+    if pages is None:
+        label = gettext("Page %(page)s", page=number)
+    elif getattr(count, "kind", "exact") == "exact":
+        label = gettext("Page %(page)s of %(pages)s", page=number,
+                        pages=format_decimal(pages, format="#,##0"))
+    else:
+        label = gettext("Page %(page)s of about %(pages)s", page=number,
+                        pages=format_decimal(pages, format="#,##0"))
+    return ListPager(
+        first_url=_list_url() if has_previous else None,
+        previous_url=_list_url(before=cursor(rows[0]), page=str(max(page - 1, 0)))
+        if has_previous and rows else None,
+        next_url=_list_url(after=cursor(rows[-1]), page=str(page + 1))
+        if has_next and rows else None,
+        last_url=_list_url(last="1") if has_next else None,
+        page_label=label,
+    )
