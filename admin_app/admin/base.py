@@ -165,7 +165,8 @@ class GestaoModelView(ModelView):
             wanted = list(self._get_default_order())
         keys = []
         for field, path, descending in wanted:
-            query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
+            query, joins, alias = self._apply_path_joins(query, joins, path,
+                                                         inner_join=_always_there(path))
             column = field if alias is None else getattr(alias, field.key)
             own = alias is None and getattr(field, "class_", None) is self.model
             keys.append(listing.SortKey(column, bool(descending),
@@ -440,6 +441,21 @@ class GestaoModelView(ModelView):
                   "success")
         for message in refused:
             flash(message, "error")
+
+
+def _always_there(path) -> bool:
+    """Whether every step of a sort's join path is a many-to-one through NOT NULL keys:
+    an inner join then returns the same rows, and lets the database walk the related
+    table's index in sort order (page 1 by category reads 21 rows, not the whole table)."""
+    if not path:
+        return False
+    for step in path:
+        prop = getattr(step, "property", None)
+        if prop is None or getattr(prop, "direction", None) is None \
+                or prop.direction.name != "MANYTOONE" \
+                or any(column.nullable for column in prop.local_columns):
+            return False
+    return True
 
 
 def label_of(model) -> str:

@@ -35,8 +35,9 @@ class Product(VersionedMixin, db.Model):
         CheckConstraint("stock >= 0", name="stock_non_negative"),
         CheckConstraint("min_stock >= 0", name="min_stock_non_negative"),
         CheckConstraint("unit IN ('UN', 'KG', 'L', 'CX', 'M')", name="unit_known"),
-        sort_index("products", "price"), sort_index("products", "stock"),
-        sort_index("products", "active"), sort_index("products", "unit"),
+        sort_index("products", "category_id"), sort_index("products", "price"),
+        sort_index("products", "stock"), sort_index("products", "active"),
+        sort_index("products", "unit"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,7 +45,7 @@ class Product(VersionedMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     category_id: Mapped[int] = mapped_column(
-        ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+        ForeignKey("categories.id", ondelete="RESTRICT")
     )
     supplier_id: Mapped[int | None] = mapped_column(
         ForeignKey("suppliers.id", ondelete="RESTRICT"), index=True
