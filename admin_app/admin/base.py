@@ -201,8 +201,8 @@ class GestaoModelView(ModelView):
         if not page_size:
             return count, query.order_by(*listing._order(keys)).all()
         keyset = listing.keyset_ready(keys, self.model.__table__)
-        rows, g.list_pager = listing.read_page(query, keys, page or 0, page_size, count,
-                                               keyset)
+        rows, g.list_pager, count = listing.read_page(query, keys, page or 0, page_size,
+                                                      count, keyset)
         return count, rows
 
     def row_url(self, endpoint: str, row_id=None, return_url=None) -> str:

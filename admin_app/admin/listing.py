@@ -2,7 +2,7 @@
 that do not get slower with depth.
 
 Counting: an exact `count(*)` where it is cheap (SQLite's count, small PostgreSQL tables,
-filtered lists up to COUNT_LIMIT matches); above that an estimate from the database's
+filtered lists up to COUNT_LIMITS matches); above that an estimate from the database's
 statistics, shown as "cerca de N" (PostgreSQL) or a floor, "mais de N" (SQLite has no
 row estimates for a filtered query).
 
@@ -24,8 +24,11 @@ from admin_app.i18n import gettext
 
 from .paging import decode_cursor, encode_cursor
 
-#: Filtered lists are counted exactly up to this many rows, estimated above.
-COUNT_LIMIT = 10_000
+#: Filtered lists are counted exactly up to this many rows. PostgreSQL gives an estimate
+#: above it (from the planner) and re-checks every matched row of a trigram search in the
+#: table, so it stops early; SQLite has no estimate to offer and counts fast from its
+#: indexes, so it counts further before saying "mais de N".
+COUNT_LIMITS = {"postgresql": 1_000, "sqlite": 10_000}
 #: Unfiltered PostgreSQL tables whose statistics say more rows than this get the estimate.
 ESTIMATE_ABOVE = 100_000
 CURSOR_ARGS = ("page", "after", "before", "last")
@@ -74,14 +77,21 @@ def count_rows(session, count_query, table_name: str, filtered: bool) -> ListCou
             if estimate > ESTIMATE_ABOVE:
                 return ListCount(estimate, "about")
         return ListCount(count_query.scalar())
-    rows = count_query.with_entities(literal(1)).limit(COUNT_LIMIT + 1)
-    found = session.execute(select(func.count()).select_from(rows.subquery())).scalar()
-    if found <= COUNT_LIMIT:
-        return ListCount(found)
+    limit = COUNT_LIMITS.get(dialect, COUNT_LIMITS["sqlite"])
+    matching = count_query.with_entities(literal(1))
+    estimate = None
     if dialect == "postgresql":
-        estimate = _postgres_plan_rows(session, count_query.with_entities(literal(1)).statement)
-        return ListCount(max(estimate, COUNT_LIMIT + 1), "about")
-    return ListCount(COUNT_LIMIT, "more")
+        # planning costs about a millisecond; counting 1,000 trigram matches costs tens
+        estimate = _postgres_plan_rows(session, matching.statement)
+        if estimate > limit:
+            return ListCount(estimate, "about")
+    rows = matching.limit(limit + 1).subquery()
+    found = session.execute(select(func.count()).select_from(rows)).scalar()
+    if found <= limit:
+        return ListCount(found)
+    if estimate is not None:
+        return ListCount(max(estimate, limit + 1), "about")
+    return ListCount(limit, "more")
 
 
 @dataclass
@@ -138,7 +148,8 @@ def _list_url(**changes) -> str:
 
 
 def read_page(query, keys: list[SortKey], page: int, page_size: int, count, keyset: bool):
-    """The rows of the requested page and, for a keyset list, its pager links."""
+    """The rows of the requested page, for a keyset list its pager links, and the count
+    (made exact when the page shows every row there is)."""
     after, before = request.args.get("after"), request.args.get("before")
     last = request.args.get("last") == "1"
     values = None
@@ -165,9 +176,11 @@ def read_page(query, keys: list[SortKey], page: int, page_size: int, count, keys
             .order_by(*_order(keys, reverse=True)).limit(page_size + 1).all()
         has_next, has_previous = True, len(rows) > page_size
         rows = rows[:page_size][::-1]
+    if count is not None and count.kind != "exact" and not has_previous and not has_next:
+        count = ListCount(len(rows))  # one page holds them all: the estimate was wrong
     if not keyset:
-        return rows, None
-    return rows, _pager(rows, keys, page, page_size, count, has_previous, has_next, last)
+        return rows, None, count
+    return rows, _pager(rows, keys, page, page_size, count, has_previous, has_next, last), count
 
 
 def _pager(rows, keys, page, page_size, count, has_previous, has_next, last) -> ListPager:
