@@ -265,3 +265,18 @@ def test_export_streams_every_matching_row(app, admin_client):
 def test_odd_page_requests_are_not_errors(app, admin_client, url):
     grow(3)
     list_page(admin_client, url)
+
+
+@pytest.mark.parametrize("url", ["/admin/order/ajax/lookup/?name=orderitem-product&query={q}",
+                                 "/admin/stockmovement/ajax/lookup/?name=product&query={q}"])
+def test_pickers_search_through_the_index(app, admin_client, url):
+    ProductFactory(name="Parafuso sextavado inox", sku="PX-9931")
+    ProductFactory(name="Arruela lisa")
+    with Watch() as watch:
+        found = admin_client.get(url.format(q="xtavado ino")).get_json()
+    assert [label for _id, label in found] == ["PX-9931 — Parafuso sextavado inox"]
+    assert admin_client.get(url.format(q="li")).get_json()[0][1].endswith("Arruela lisa")
+    if db.engine.dialect.name == "sqlite":
+        assert any("search_products" in statement for statement in watch.statements)
+    else:
+        assert not any("CAST" in statement for statement in watch.statements)

@@ -24,6 +24,7 @@ from admin_app import search as text_search
 from admin_app.rules import BusinessRuleError
 
 from . import access, listing
+from .ajax import IndexedAjaxLoader
 from .errors import describe_integrity_error
 from .fields import GestaoModelConverter, clean_formdata, is_id
 from .references import blocking_references
@@ -239,6 +240,11 @@ class GestaoModelView(ModelView):
             finally:  # end the read (and its server-side cursor) once the file is written
                 query.session.rollback()
         return None, rows()
+
+    def _create_ajax_loader(self, name, options):
+        """Pickers search through the substring indexes (see ajax.py)."""
+        remote = getattr(self.model, name).property.mapper.class_
+        return IndexedAjaxLoader(name, self.session, remote, **options)
 
     def get_one(self, id):
         """None for an id that cannot be a key (`abc`, a 30-digit number): PostgreSQL would

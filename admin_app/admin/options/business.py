@@ -8,6 +8,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from sqlalchemy import select
 from wtforms.validators import NumberRange, Optional, Email
 
+from admin_app.admin.ajax import IndexedAjaxLoader
 from admin_app.admin.fields import DocumentField, is_id
 from admin_app.admin.filters import BelowMinimumFilter
 from admin_app.admin.validators import ValidCnpj, ValidDocument
@@ -144,7 +145,9 @@ class OrderOptions:
                           "unit_price": _l("Unit price")},
         "form_args": {"quantity": {"validators": POSITIVE},
                       "unit_price": {"validators": NOT_NEGATIVE}},
-        "form_ajax_refs": {"product": {"fields": ("sku", "name"), "page_size": 10}},
+        # an instance, not options: Flask-Admin builds inline pickers with its own loader
+        "form_ajax_refs": {"product": IndexedAjaxLoader("product", db.session, Product,
+                                                        fields=("sku", "name"), page_size=10)},
     })]
 
 
