@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, true
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from admin_app.extensions import db
@@ -38,6 +38,13 @@ class Product(VersionedMixin, db.Model):
         sort_index("products", "category_id"), sort_index("products", "price"),
         sort_index("products", "stock"), sort_index("products", "active"),
         sort_index("products", "unit"),
+        # the product list filtered by one category, in its default order (name): read
+        # from the index and stopped after one page, not every product of the category sorted
+        Index("ix_products_category_id_name", "category_id", "name"),
+        # the products below their minimum stock (a dashboard card and a list filter): a
+        # partial index holds just those, where the condition itself could only be scanned
+        Index("ix_products_below_minimum", "id", sqlite_where=text("stock < min_stock"),
+              postgresql_where=text("stock < min_stock")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +64,7 @@ class Product(VersionedMixin, db.Model):
     min_stock: Mapped[Decimal] = mapped_column(Quantity, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
-    category: Mapped["Category"] = relationship(lazy="joined", innerjoin=True)
+    category: Mapped["Category"] = relationship(lazy="joined", innerjoin="unnested")
     supplier: Mapped["Supplier | None"] = relationship(lazy="joined")  # noqa: F821
 
     @property

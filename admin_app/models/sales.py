@@ -54,7 +54,10 @@ class Order(VersionedMixin, db.Model):
     )
     notes: Mapped[str | None] = mapped_column(Text)
 
-    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
+    # "unnested": loaded through an outer join (a stock movement's optional order), the
+    # customer joins as an outer join too; a nested "(orders JOIN customers)" made SQLite
+    # materialise every order for each page of stock movements.
+    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin="unnested")
     items: Mapped[list["OrderItem"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
     )
@@ -88,7 +91,7 @@ class OrderItem(db.Model):
     unit_price: Mapped[Decimal] = mapped_column(Money)
 
     order: Mapped[Order] = relationship(back_populates="items")
-    product: Mapped["Product"] = relationship(lazy="joined", innerjoin=True)  # noqa: F821
+    product: Mapped["Product"] = relationship(lazy="joined", innerjoin="unnested")  # noqa: F821
 
     @property
     def subtotal(self) -> Decimal:

@@ -41,7 +41,7 @@ class StockMovement(TimestampMixin, db.Model):
         ForeignKey("user.id", ondelete="RESTRICT"), index=True
     )
 
-    product: Mapped[Product] = relationship(lazy="joined", innerjoin=True)
+    product: Mapped[Product] = relationship(lazy="joined", innerjoin="unnested")
     order: Mapped["Order | None"] = relationship(lazy="joined")  # noqa: F821
     author: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
 
