@@ -4,6 +4,8 @@
                  unreachable (bench/migrations_page.py)
     dashboard    dashboard functions and GET /admin/ p50/p95 and SQL statements on a
                  generated history (~1.6 M rows) in SQLite and PostgreSQL (bench/dashboard.py)
+    lists        list screens, forms and exports at 1 M rows under gunicorn, ours against
+                 stock Flask-Admin, SQLite and PostgreSQL (bench/lists.py)
 """
 
 import sys
@@ -11,6 +13,7 @@ import sys
 BENCHMARKS = {
     "migrations": "bench.migrations_page",
     "dashboard": "bench.dashboard",
+    "lists": "bench.lists",
 }
 
 

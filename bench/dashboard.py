@@ -7,22 +7,27 @@ PostgreSQL database created for the run) this:
 1. builds the app on a fresh database, applies the real migrations and fills it with
    bench/dataset.py (defaults: 50,000 customers, 100,000 products, 200,000 orders with
    ~1,000,000 items, 200,000 financial entries: the benchmark sizes of issue 6. On a
-   2-core machine the load takes ~50 s on SQLite and ~150 s on PostgreSQL, under the
-   3 minutes per database allowed, so they are also the defaults of the run; a full run of
-   both databases takes ~7 minutes, most of it the PostgreSQL load and the slow queries);
+   2-core machine the load takes ~50-70 s on SQLite and ~100-150 s on PostgreSQL, under
+   the 3 minutes per database allowed, so they are also the defaults of the run; a full run
+   of both databases takes ~4 minutes, almost all of it the loads);
 2. times, inside a test request context, each dashboard function the page calls —
    business_cards, monthly_sales, weekly_cash_flow and the two chart renders (query + SVG) —
+   and, alone, the one card query no index can serve (products below their minimum stock),
    `--repeat` times after a warm-up, and counts the SQL statements of each call with a
    `before_cursor_execute` listener (the number of statements is what proves aggregation:
    it does not grow with the data);
 3. times the whole page, GET /admin/ through the Flask test client logged in as an
-   administrator created for the run (statements include the session's user and roles).
+   administrator created for the run (statements include the session's user and roles);
+4. runs EXPLAIN (QUERY PLAN on SQLite) on every statement the dashboard functions sent, with
+   their parameters, and lists the access path of each (which index, index-only or not),
+   so a plan that stops using the dashboard's indexes shows in the results.
 
-Prints one Markdown table per database (p50 / p95 in ms, statements per call) and writes them
-to bench/results/dashboard.md (overwritten by each run). Dashboard functions whose p95 is over
-BUDGET_MS are listed under the table; the whole page is their sum plus rendering, so it is
-not held to that budget. Each call ends its session, as a request would, so every
-repetition checks a connection out of the pool. SQLite is measured as the app leaves it
+Prints one Markdown table per database (p50 / p95 in ms, statements per call) and the plans,
+and writes them to bench/results/dashboard.md (overwritten by each run, except what follows
+the HISTORY heading: earlier measurements kept for comparison). Dashboard functions whose
+p95 is over BUDGET_MS are listed under the table; the whole page is their sum plus
+rendering, so it is not held to that budget. Each call ends its session, as a request would,
+so every repetition checks a connection out of the pool. SQLite is measured as the app leaves it
 (no ANALYZE statistics); PostgreSQL after VACUUM ANALYZE, as autovacuum would leave it.
 
     python -m bench dashboard [--db sqlite|postgresql|both] [--orders N] [--products N]
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import time
 import uuid
 from datetime import datetime
@@ -44,6 +50,8 @@ EMAIL, PASSWORD = "bench@exemplo.com.br", "senha-do-bench-123"
 RESULTS = Path(__file__).resolve().parent / "results" / "dashboard.md"
 BUDGET_MS = 200  # a dashboard query above this at benchmark sizes is reported as slow
 WARMUP = 2
+#: What follows this heading in the results file is kept by a new run.
+HISTORY = "## Earlier measurements"
 
 
 class StatementCounter:
@@ -77,6 +85,57 @@ def measure(label: str, call, counter: StatementCounter, repeat: int, after=None
             "statements": str(low) if low == high else f"{low}–{high}"}
 
 
+#: The lines of a plan that say how a table is read.
+PLAN_ACCESS = ("Scan", "SCAN", "SEARCH", "Seek")
+
+
+def explain_all(engine, calls, after=None) -> list[tuple[str, list[str]]]:
+    """(statement, access lines of its plan) for every distinct statement `calls` send,
+    explained with the parameters they were sent with."""
+    from sqlalchemy import event
+
+    sent: dict[str, object] = {}
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        sent.setdefault(statement, parameters)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for call in calls:
+            call()
+            if after is not None:
+                after()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    sqlite = engine.dialect.name == "sqlite"
+    plans = []
+    with engine.connect() as conn:
+        for statement, parameters in sent.items():
+            prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+            result = conn.exec_driver_sql(prefix + statement, parameters)
+            lines = [row[-1] for row in result]
+            plans.append((" ".join(statement.split()),
+                          [line.strip() for line in lines
+                           if any(word in line for word in PLAN_ACCESS)]))
+    return plans
+
+
+def _access(line: str) -> str:
+    """`->  Index Only Scan using ix on orders orders_3  (cost=...)` -> `Index Only Scan
+    using ix on orders` (PostgreSQL); SQLite's lines as they are."""
+    line = re.sub(r"\s+\(cost=.*\)$", "", line.strip().removeprefix("->").strip())
+    return re.sub(r"\bon (\w+) \1_\d+$", r"on \1", line)
+
+
+def render_plans(plans: list[tuple[str, list[str]]]) -> list[str]:
+    lines = ["", "Plans (access path of each statement the dashboard functions send):", ""]
+    for statement, access in plans:
+        short = statement if len(statement) <= 150 else statement[:147] + "..."
+        lines.append(f"- `{short}`")
+        lines += [f"  - {line}" for line in dict.fromkeys(_access(a) for a in access)]
+    return lines
+
+
 def log_in(client) -> None:
     html = client.get("/login").get_data(as_text=True)
     token = CSRF_RE.search(html)[1]
@@ -85,8 +144,9 @@ def log_in(client) -> None:
     assert response.status_code == 302 and "/admin" in response.location, response.status
 
 
-def run(kind: str, args) -> tuple[dict, float, list[dict]]:
-    """Build, fill and measure one database; return (row counts, load seconds, rows)."""
+def run(kind: str, args) -> tuple:
+    """Build, fill and measure one database; return (row counts, load seconds, rows,
+    plans, the 1-minute load average before and after measuring)."""
     from flask_migrate import upgrade
 
     from admin_app import create_app
@@ -118,6 +178,7 @@ def run(kind: str, args) -> tuple[dict, float, list[dict]]:
         counter = StatementCounter(engine)
         today = datetime.now().date()
         rows = []
+        load = [os.getloadavg()[0]]
         print(f"Measuring {kind} ({args.repeat} repetitions)...", flush=True)
         with app.test_request_context("/admin/"):
             for label, function in (
@@ -126,9 +187,14 @@ def run(kind: str, args) -> tuple[dict, float, list[dict]]:
                 ("weekly_cash_flow", dashboard.weekly_cash_flow),
                 ("sales_chart (monthly_sales + SVG)", dashboard.sales_chart),
                 ("cash_flow_chart (weekly_cash_flow + SVG)", dashboard.cash_flow_chart),
+                ("products_below_minimum (part of business_cards)",
+                 lambda _today: dashboard.products_below_minimum()),
             ):
                 rows.append(measure(label, lambda f=function: f(today), counter, args.repeat,
                                     after=db.session.remove))
+            plans = explain_all(engine, [
+                lambda: dashboard.business_cards(today), lambda: dashboard.monthly_sales(today),
+                lambda: dashboard.weekly_cash_flow(today)], after=db.session.remove)
 
         # Outside any app context: each request gets its own, as under a real server.
         client = app.test_client()
@@ -139,16 +205,18 @@ def run(kind: str, args) -> tuple[dict, float, list[dict]]:
             assert response.status_code == 200 and "dashboard-cards" in response.text
 
         rows.append(measure("GET /admin/ (whole page)", page, counter, args.repeat))
+        load.append(os.getloadavg()[0])
         engine.dispose()  # PostgreSQL refuses DROP DATABASE while connections are open
-    return counts, load_seconds, rows
+    return counts, load_seconds, rows, plans, load
 
 
 def render(kind: str, counts: dict, load_seconds: float, rows: list[dict],
-           repeat: int) -> str:
+           repeat: int, plans: list[tuple[str, list[str]]], load: list[float]) -> str:
     sizes = ", ".join(f"{name} {count:,}" for name, count in counts.items())
     lines = [f"### {kind}", "",
              f"Rows: {sizes} (loaded in {load_seconds:.0f} s). {repeat} repetitions after "
-             f"{WARMUP} warm-up calls.", "",
+             f"{WARMUP} warm-up calls. Load average (1 min) {load[0]:.1f} before measuring, "
+             f"{load[1]:.1f} after: the machine's other processes share the CPUs.", "",
              "| scenario | p50 ms | p95 ms | SQL statements |",
              "| --- | ---: | ---: | ---: |"]
     lines += [f"| {r['scenario']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['statements']} |"
@@ -156,6 +224,7 @@ def render(kind: str, counts: dict, load_seconds: float, rows: list[dict],
     slow = [r["scenario"] for r in rows[:-1] if r["p95"] > BUDGET_MS]
     if slow:
         lines += ["", f"Over {BUDGET_MS} ms (p95): " + ", ".join(slow) + "."]
+    lines += render_plans(plans)
     return "\n".join(lines) + "\n"
 
 
@@ -187,13 +256,14 @@ def main(argv: list[str]) -> int:
 
     sections = []
     for kind in kinds:
-        counts, load_seconds, rows = run(kind, args)
-        sections.append(render(kind, counts, load_seconds, rows, args.repeat))
+        counts, load_seconds, rows, plans, load = run(kind, args)
+        sections.append(render(kind, counts, load_seconds, rows, args.repeat, plans, load))
     report = (f"## Dashboard at benchmark sizes ({datetime.now():%Y-%m-%d %H:%M}, "
               f"{os.cpu_count()} CPUs; `{' '.join(['python -m bench dashboard', *argv])}`)"
               "\n\n" + "\n".join(sections))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(report)
+    earlier = RESULTS.read_text().partition(HISTORY)[2] if RESULTS.exists() else ""
+    RESULTS.write_text(report + (f"\n{HISTORY}{earlier}" if earlier else ""))
     print("\n" + report)
     print(f"written to {RESULTS}")
     return 0
