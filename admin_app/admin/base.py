@@ -193,14 +193,14 @@ class GestaoModelView(ModelView):
         query = query.options(*self._eager_loads())  # in place of Flask-Admin's _auto_joins
         query, joins, keys = self._sort_keys(query, joins, sort_column, sort_desc)
         if not execute:
-            return None, query.order_by(*listing._order(keys))
+            return None, query.order_by(*listing.order_clauses(keys))
         count = None
         if count_query is not None:
             count = listing.count_rows(db.session, count_query, self.model.__table__.name,
                                        filtered=bool(search or filters))
         page_size = self.page_size if page_size is None else page_size
         if not page_size:
-            return count, query.order_by(*listing._order(keys)).all()
+            return count, query.order_by(*listing.order_clauses(keys)).all()
         keyset = listing.keyset_ready(keys, self.model.__table__)
         rows, g.list_pager, count = listing.read_page(query, keys, page or 0, page_size,
                                                       count, keyset)

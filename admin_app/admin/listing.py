@@ -115,7 +115,8 @@ def keyset_ready(keys: list[SortKey], table) -> bool:
     return True
 
 
-def _order(keys: list[SortKey], reverse: bool = False):
+def order_clauses(keys: list[SortKey], reverse: bool = False):
+    """ORDER BY for the keys (every direction flipped when reading backwards)."""
     return [desc(key.column) if key.descending != reverse else key.column for key in keys]
 
 
@@ -158,22 +159,22 @@ def read_page(query, keys: list[SortKey], page: int, page_size: int, count, keys
     if not keyset or (values is None and not last):
         if keyset:
             page = page if not (after or before) else 0
-        rows = query.order_by(*_order(keys)).limit(page_size + 1) \
+        rows = query.order_by(*order_clauses(keys)).limit(page_size + 1) \
             .offset(page * page_size if page else None).all()
         has_next, has_previous = len(rows) > page_size, bool(page)
         rows = rows[:page_size]
     elif last:
-        rows = query.order_by(*_order(keys, reverse=True)).limit(page_size + 1).all()
+        rows = query.order_by(*order_clauses(keys, reverse=True)).limit(page_size + 1).all()
         has_next, has_previous = False, len(rows) > page_size
         rows = rows[:page_size][::-1]
     elif after:
-        rows = query.filter(*_after(keys, values)).order_by(*_order(keys)) \
+        rows = query.filter(*_after(keys, values)).order_by(*order_clauses(keys)) \
             .limit(page_size + 1).all()
         has_next, has_previous = len(rows) > page_size, True
         rows = rows[:page_size]
     else:
         rows = query.filter(*_after(keys, values, reverse=True)) \
-            .order_by(*_order(keys, reverse=True)).limit(page_size + 1).all()
+            .order_by(*order_clauses(keys, reverse=True)).limit(page_size + 1).all()
         has_next, has_previous = True, len(rows) > page_size
         rows = rows[:page_size][::-1]
     if count is not None and count.kind != "exact" and not has_previous and not has_next:
