@@ -9,11 +9,9 @@ import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from babel.numbers import format_currency
-from sqlalchemy import func, select
 
 from admin_app.extensions import db
 from admin_app.i18n import gettext, ngettext
@@ -24,6 +22,7 @@ from tests.factories import (
     CategoryFactory, CustomerFactory, FinancialEntryFactory, OrderFactory, OrderItemFactory,
     ProductFactory, StockMovementFactory, SupplierFactory,
 )
+from tests.pages import cells, count, fresh, landed, read_form, text_of
 
 VALID_CPF = "52998224725"            # 529.982.247-25
 VALID_CNPJ = "11222333000181"        # 11.222.333/0001-81
@@ -85,10 +84,6 @@ def csv_rows(response) -> list[list[str]]:
     return [[" ".join(cell.split()) for cell in row] for row in csv.reader(io.StringIO(text))]
 
 
-def text_of(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
-
-
 _ALERT_RE = re.compile(r'<div class="alert alert-(\w+)[^"]*"[^>]*>(.*?)</div>', re.S)
 
 
@@ -113,85 +108,12 @@ def field_errors(response, field: str) -> list[str]:
     return [text_of(li) for li in re.findall(r"<li>(.*?)</li>", match[1], re.S)]
 
 
-def cells(response, column: str) -> list[str]:
-    """The text of every list cell of `column` (Flask-Admin's `col-<name>` cells)."""
-    body = response.get_data(as_text=True)
-    return [text_of(c) for c in
-            re.findall(r'<td class="col-%s">(.*?)</td>' % re.escape(column), body, re.S)]
-
-
 def details(response) -> dict[str, str]:
     """Label -> value of a details page."""
     body = response.get_data(as_text=True)
     table = body[body.find('<table class="table table-hover table-bordered searchable">'):]
     rows = re.findall(r"<tr>\s*<td>\s*<b>(.*?)</b>\s*</td>\s*<td>(.*?)</td>\s*</tr>", table, re.S)
     return {text_of(k): text_of(v) for k, v in rows}
-
-
-class _FormReader(HTMLParser):
-    """The successful controls of the page's admin form, as a browser would submit them."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.fields: dict[str, str] = {}
-        self.in_form = False
-        self._select = None
-        self._select_first = None
-        self._textarea = None
-
-    def _input(self, name, a):
-        kind = (a.get("type") or "text").lower()
-        if kind in ("submit", "button", "file"):
-            return
-        if kind in ("checkbox", "radio"):
-            if "checked" in a:
-                self.fields[name] = a.get("value") or "y"
-            return
-        self.fields[name] = a.get("value") or ""
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and "admin-form" in (a.get("class") or ""):
-            self.in_form = True
-        if not self.in_form:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            self._input(name, a)
-        elif tag == "select" and name:
-            self._select, self._select_first = name, None
-        elif tag == "option" and self._select:
-            value = a.get("value", "")
-            if self._select_first is None:
-                self._select_first = value
-            if "selected" in a:
-                self.fields[self._select] = value
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.fields[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "form" and self.in_form:
-            self.in_form = False
-        if tag == "select" and self._select:
-            self.fields.setdefault(self._select, self._select_first or "")
-            self._select = None
-        if tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            if not self.fields[self._textarea]:       # browsers drop the newline after <textarea>
-                data = re.sub(r"^\r?\n", "", data)
-            self.fields[self._textarea] += data
-
-
-def read_form(response) -> dict[str, str]:
-    assert response.status_code == 200, response.status_code
-    reader = _FormReader()
-    reader.feed(response.get_data(as_text=True))
-    assert "csrf_token" in reader.fields, "the form carries no CSRF token"
-    return reader.fields
 
 
 def submit(client, url: str, changes: dict, follow: bool = False):
@@ -205,31 +127,11 @@ def submit(client, url: str, changes: dict, follow: bool = False):
     return client.post(url, data=fields, follow_redirects=follow)
 
 
-def landed(client, response):
-    """The page the user ends on after a POST: the response itself or where it redirects."""
-    assert response.status_code in (200, 302), response.status_code
-    if response.status_code == 302:
-        response = client.get(response.headers["Location"])
-        assert response.status_code == 200
-    return response
-
-
 def snapshot() -> dict[str, list[tuple]]:
     """Every row of every table, read on a connection of its own (what is committed)."""
     with db.engine.connect() as conn:
         return {table.name: sorted((tuple(map(repr, row)) for row in conn.execute(table.select())))
                 for table in db.metadata.sorted_tables}
-
-
-def fresh(model, **where):
-    db.session.expire_all()
-    query = select(model).filter_by(**where) if where else select(model)
-    return db.session.scalars(query).unique().all()
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def filter_arg(client_app, endpoint: str, column: str, operation: str) -> str:
