@@ -26,10 +26,11 @@ from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool, StaticPool
 
+from admin_app.extensions import SEARCH_PREFIX
+
 log = logging.getLogger(__name__)
 
 SCRATCH_PREFIX = "gestao_drift_"
-SEARCH_PREFIX = "search_"
 VERSION_TABLE = "alembic_version"
 APPLIED_BY = "gestao-admin (schema drift reference)"
 CONNECT_TIMEOUT = 3                # seconds
