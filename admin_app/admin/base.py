@@ -23,7 +23,7 @@ from admin_app.i18n import gettext, lazy_gettext as _l, ngettext
 from admin_app import search as text_search
 from admin_app.rules import BusinessRuleError
 
-from . import access, listing
+from . import access, list_rows, listing
 from .ajax import IndexedAjaxLoader
 from .errors import describe_integrity_error
 from .fields import GestaoModelConverter, clean_formdata, is_id
@@ -219,6 +219,10 @@ class GestaoModelView(ModelView):
         if return_url:
             query["url"] = return_url
         return f"{bases[endpoint]}?{urlencode(query)}"
+
+    def prepare_rows(self, rows, actions, return_url):
+        """The page's rows as list.html prints them (see list_rows.py)."""
+        return list_rows.prepare_rows(self, rows, actions, return_url)
 
     def list_pager(self):
         """The keyset pager of the list being rendered, or None for the numbered one."""
