@@ -17,8 +17,8 @@ from sqlalchemy import event, inspect, text
 from admin_app.admin import listing
 from admin_app.admin.base import GestaoModelView
 from admin_app.extensions import db
-from admin_app.models import (AuditEntry, Customer, FinancialEntry, Order, OrderItem, Product,
-                              StockMovement)
+from admin_app.models import (AuditEntry, Category, Customer, FinancialEntry, Order,
+                              OrderItem, Product, StockMovement)
 from admin_app.search import SEARCH_COLUMNS
 from tests.factories import (AuditEntryFactory, CategoryFactory, CustomerFactory,
                              FinancialEntryFactory, OrderFactory, OrderItemFactory,
@@ -138,6 +138,41 @@ def test_keyset_pages_cover_every_row_once(app, admin_client):
     by_price = follow(admin_client, url, NEXT_RE)
     assert by_price == [p.name for p in db.session.scalars(
         db.select(Product).order_by(Product.price.desc(), Product.id.desc()))]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sorting_by_a_related_column_pages_through_every_row(app, admin_client, descending):
+    """Sorted by a related record's name (PostgreSQL reads it parent by parent): every
+    page in order, also when only some rows match."""
+    categories = [CategoryFactory(name=name) for name in ("Bravo", "Alfa", "Charlie")]
+    for n in range(47):
+        ProductFactory(category=categories[1 if n % 6 else n % 3],  # Alfa: 39 of 47
+                       name=f"Peça {'verde' if n % 4 else 'azul'} {n:02d}")
+    customers = [CustomerFactory(name=name) for name in ("Zeta", "Beta", "Ômega", "Beta")]
+    for n in range(23):
+        OrderFactory(customer=customers[n % 4])
+    cases = [
+        ("product", "Categoria", "", "name", db.select(Product.name).join(Product.category)
+         .order_by(*_directed(descending, Category.name, Product.id))),
+        ("product", "Categoria", "&search=verde", "name",
+         db.select(Product.name).join(Product.category).where(Product.name.contains("verde"))
+         .order_by(*_directed(descending, Category.name, Product.id))),
+        ("order", "Cliente", "", "number", db.select(Order.number).join(Order.customer)
+         .order_by(*_directed(descending, Customer.name, Order.id))),
+    ]
+    for endpoint, header, extra, column, expected in cases:
+        page, _ = list_page(admin_client, f"/admin/{endpoint}/")
+        link = unescape(re.search(rf'href="([^"]*sort=\d+[^"]*)"[^>]*>\s*{header}', page)[1])
+        shown = []
+        for number in range(4):
+            url = f"{link}{'&desc=1' if descending else ''}{extra}&page_size=20&page={number}"
+            shown += re.findall(rf'<td class="col-{column}">\s*(.*?)\s*</td>',
+                                list_page(admin_client, url)[0], re.S)
+        assert shown == list(db.session.scalars(expected)), (endpoint, extra)
+
+
+def _directed(descending: bool, *columns):
+    return [c.desc() for c in columns] if descending else list(columns)
 
 
 def test_a_broken_cursor_shows_the_first_page(app, admin_client):

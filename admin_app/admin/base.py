@@ -170,8 +170,9 @@ class GestaoModelView(ModelView):
                                                          inner_join=_always_there(path))
             column = field if alias is None else getattr(alias, field.key)
             own = alias is None and getattr(field, "class_", None) is self.model
+            via = path[0] if path and len(path) == 1 and _always_there(path) else None
             keys.append(listing.SortKey(column, bool(descending),
-                                        field.key if own else None))
+                                        field.key if own else None, via))
         pk = getattr(self.model, inspect(self.model).primary_key[0].key)
         if not any(key.attribute == pk.key for key in keys):
             keys.append(listing.SortKey(pk, keys[-1].descending if keys else False, pk.key))
@@ -190,6 +191,7 @@ class GestaoModelView(ModelView):
         if filters and self._filters:
             query, count_query, joins, count_joins = self._apply_filters(
                 query, count_query, joins, count_joins, filters)
+        unsorted = query
         query = query.options(*self._eager_loads())  # in place of Flask-Admin's _auto_joins
         query, joins, keys = self._sort_keys(query, joins, sort_column, sort_desc)
         if not execute:
@@ -202,8 +204,11 @@ class GestaoModelView(ModelView):
         if not page_size:
             return count, query.order_by(*listing.order_clauses(keys)).all()
         keyset = listing.keyset_ready(keys, self.model.__table__)
+        by_parent = not keyset and listing.parent_ordered(
+            keys, db.session.get_bind().dialect.name)
         rows, g.list_pager, count = listing.read_page(query, keys, page or 0, page_size,
-                                                      count, keyset)
+                                                      count, keyset,
+                                                      unsorted if by_parent else None)
         return count, rows
 
     def row_url(self, endpoint: str, row_id=None, return_url=None) -> str:

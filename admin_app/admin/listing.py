@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from flask import request, url_for
 from flask_babel import format_decimal
-from sqlalchemy import desc, func, literal, select, text, tuple_
+from sqlalchemy import desc, func, literal, select, text, true, tuple_
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import aliased
 
 from admin_app.i18n import gettext
 
@@ -117,6 +118,9 @@ class SortKey:
     column: object        # the SQL expression ordered by
     descending: bool
     attribute: str | None  # the model attribute holding its value, if the row has it
+    #: the many-to-one (NOT NULL foreign key) the column is read through, if it is a
+    #: related record's column: sorting products by category name
+    via: object = None
 
 
 def keyset_ready(keys: list[SortKey], table) -> bool:
@@ -166,15 +170,53 @@ def _list_url(**changes) -> str:
     return url_for(".index_view", **args)
 
 
-def read_page(query, keys: list[SortKey], page: int, page_size: int, count, keyset: bool):
+def parent_ordered(keys: list[SortKey], dialect: str) -> bool:
+    """Whether the page is better read parent by parent (see _rows_by_parent)."""
+    return dialect == "postgresql" and len(keys) == 2 and keys[0].via is not None \
+        and keys[1].attribute is not None and keys[1].column.primary_key
+
+
+def _rows_by_parent(query, unsorted, keys: list[SortKey], limit: int, offset: int):
+    """A page sorted by a related record's column, read parent by parent (PostgreSQL).
+
+    PostgreSQL walks the parents (categories) in name order but does not know that each
+    parent's children come out of their (foreign key, id) index in id order, so it reads
+    and sorts every child of the first parent: 25,000 products of a category, 60 ms. A
+    LATERAL subquery takes at most `limit` ids per parent instead, and the page's records
+    are then loaded by id: two index walks of a few rows each.
+    """
+    relationship, pk = keys[0].via.property, keys[1]
+    parent = aliased(relationship.mapper.class_)
+    pk_order = desc(pk.column) if pk.descending else pk.column
+    children = unsorted.with_entities(pk.column.label("id")) \
+        .filter(*(local == getattr(parent, remote.key)
+                  for local, remote in relationship.local_remote_pairs)) \
+        .order_by(pk_order).limit(limit + offset).subquery().lateral()
+    parent_column = getattr(parent, keys[0].column.key)
+    ids = select(children.c.id).select_from(parent).join(children, true()).order_by(
+        desc(parent_column) if keys[0].descending else parent_column,
+        desc(children.c.id) if pk.descending else children.c.id,
+    ).limit(limit).offset(offset or None)
+    ids = list(query.session.execute(ids).scalars())
+    found = {getattr(row, pk.attribute): row for row in query.filter(pk.column.in_(ids))}
+    return [found[i] for i in ids if i in found]
+
+
+def read_page(query, keys: list[SortKey], page: int, page_size: int, count, keyset: bool,
+              unsorted=None):
     """The rows of the requested page, for a keyset list its pager links, and the count
-    (made exact when the page shows every row there is)."""
+    (made exact when the page shows every row there is). `unsorted`: the list's query
+    before its sort, for a page read parent by parent (see parent_ordered)."""
     after, before = request.args.get("after"), request.args.get("before")
     last = request.args.get("last") == "1"
     values = None
     if keyset and (after or before):
         values = decode_cursor(after or before, len(keys))
-    if not keyset or (values is None and not last):
+    if not keyset and unsorted is not None:
+        rows = _rows_by_parent(query, unsorted, keys, page_size + 1, page * page_size)
+        has_next, has_previous = len(rows) > page_size, bool(page)
+        rows = rows[:page_size]
+    elif not keyset or (values is None and not last):
         if keyset:
             page = page if not (after or before) else 0
         rows = query.order_by(*order_clauses(keys)).limit(page_size + 1) \
