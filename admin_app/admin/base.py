@@ -9,7 +9,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_admin.helpers import get_current_view
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_datetime
 from flask_security import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import Date, DateTime, Integer, Numeric, func, inspect
@@ -18,6 +18,7 @@ from sqlalchemy.orm import RelationshipProperty, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
+from admin_app import formats
 from admin_app.extensions import db
 from admin_app.i18n import gettext, lazy_gettext as _l, ngettext
 from admin_app import search as text_search
@@ -62,22 +63,22 @@ class CsrfForm(BaseForm):
 
 def _money(view, context, model, name):
     value = getattr(model, name)
-    return "" if value is None else format_currency(value, "BRL")
+    return "" if value is None else formats.money(value)
 
 
 def _number(view, context, model, name):
     value = getattr(model, name)
-    return "" if value is None else format_decimal(value, format="#,##0.###")
+    return "" if value is None else formats.quantity(value)
 
 
 def _date(view, context, model, name):
     value = getattr(model, name)
-    return "" if value is None else format_date(value, "short")
+    return "" if value is None else formats.short_date(value)
 
 
 def _datetime(view, context, model, name):
     value = getattr(model, name)
-    return "" if value is None else format_datetime(value, "short")
+    return "" if value is None else formats.short_datetime(value)
 
 
 def automatic_formatters(model) -> dict:

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import abort, redirect, url_for
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_admin import BaseView, expose
 from flask_security import current_user
 from sqlalchemy import Date, DateTime, Numeric, and_, inspect, or_, select
 
+from admin_app import formats
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.models import AuditEntry
@@ -100,14 +100,14 @@ def _format_typed(column_type, value: str) -> str:
     """Audit values are stored as text (ISO dates, decimal strings); show them localised."""
     try:
         if isinstance(column_type, DateTime):
-            return format_datetime(datetime.fromisoformat(value), "short")
+            return formats.short_datetime(datetime.fromisoformat(value))
         if isinstance(column_type, Date):
-            return format_date(date.fromisoformat(value), "short")
+            return formats.short_date(date.fromisoformat(value))
         if isinstance(column_type, Numeric):
             number = Decimal(value)
             if column_type.scale == 2:
-                return format_currency(number, "BRL")
-            return format_decimal(number, format="#,##0.###")
+                return formats.money(number)
+            return formats.quantity(number)
     except (ValueError, ArithmeticError):
         pass
     return value
