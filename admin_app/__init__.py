@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from . import headers
 from .config import build_config
 from .extensions import babel, csrf, db, include_object, migrate, security
 from .i18n import lazy_gettext, select_locale
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    headers.init_app(app)
     register_admin(app)
     register_routes(app)
     register_commands(app)
@@ -70,6 +72,7 @@ def register_admin(app: Flask) -> None:
         theme=Bootstrap4Theme(base_template="admin/master.html", fluid=True),
         index_view=DashboardView(name=lazy_gettext("Dashboard"), url="/admin"),
         translations_path=str(Path(__file__).parent / "translations"),
+        csp_nonce_generator=headers.csp_nonce,
     )
     register_model_views(admin)
     admin.add_view(HistoryView(name=lazy_gettext("History"), endpoint="history",

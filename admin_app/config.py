@@ -92,6 +92,9 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "SECURITY_MSG_DISABLED_ACCOUNT": (
             "Authentication failed - identity or password/passcode invalid", "error"),
         "SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS": False,
+        # Cache-Control is set for every page by admin_app/headers.py (Flask-Security's own
+        # rendered as the malformed `private=True, no-store=True`).
+        "SECURITY_CACHE_CONTROL": None,
         "SECURITY_PASSWORD_LENGTH_MIN": 10,
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
         # Flask-Admin

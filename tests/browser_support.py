@@ -1,6 +1,7 @@
 """Helpers for the real-browser tests (tests/test_browser.py): Debian's chromium driven by
 Playwright, the app served by a real WSGI server on 127.0.0.1, and a watcher that records the
-JavaScript errors and the static assets that failed to load.
+JavaScript errors, the Content-Security-Policy violations and the static assets that failed to
+load.
 
 Nothing here downloads a browser: Playwright only drives the chromium the system provides
 (`make test` installs Debian's package when it is missing).
@@ -20,6 +21,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 STATIC_PREFIXES = ("/static/", "/admin/static/")
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+                + " at " + e.sourceFile + ":" + e.lineNumber);
+});"""
 
 
 def unavailable(reason: str):
@@ -75,6 +80,8 @@ class PageWatcher:
         self.expected_failures.add(url)
 
     def watch(self, page) -> None:
+        # Every Content-Security-Policy violation, as the page itself hears of it.
+        page.add_init_script(CSP_LISTENER)
         page.on("console", lambda msg: self._console(page, msg))
         page.on("pageerror", lambda exc: self.problems.append(
             f"uncaught JavaScript error on {page.url}: {exc}"))
