@@ -11,10 +11,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from . import headers
+from . import headers, signin
 from .config import build_config
 from .extensions import babel, csrf, db, include_object, migrate, security
 from .i18n import lazy_gettext, select_locale
+from .signin import messages as signin_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_extensions(app)
     headers.init_app(app)
+    signin.init_app(app)
     register_admin(app)
     register_routes(app)
     register_commands(app)
@@ -49,6 +51,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 
 def register_extensions(app: Flask) -> None:
     from . import audit, models  # noqa: F401  (models and audit listeners registered)
+    from .signin.forms import GestaoLoginForm
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"),
@@ -58,7 +61,7 @@ def register_extensions(app: Flask) -> None:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     csrf.init_app(app)
     datastore = SQLAlchemyUserDatastore(db, models.User, models.Role)
-    security.init_app(app, datastore)
+    security.init_app(app, datastore, login_form=GestaoLoginForm)
 
 
 def register_admin(app: Flask) -> None:
@@ -118,6 +121,7 @@ ERROR_PAGES = (
      lazy_gettext("Your role does not allow this page or action.")),
     (404, 404, lazy_gettext("Page not found"),
      lazy_gettext("The page or record does not exist.")),
+    (429, 429, signin_messages.TOO_MANY_REQUESTS, signin_messages.TOO_MANY_REQUESTS_TEXT),
     (500, 500, lazy_gettext("Something went wrong"),
      lazy_gettext("The error was logged. Nothing was changed.")),
 )

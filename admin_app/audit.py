@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .models.audit import AuditEntry
 from .models.base import utcnow
+from .models.signin import SignInBase
 
 SYSTEM_ACTOR = "sistema"
 CREATE, UPDATE, DELETE = "create", "update", "delete"
@@ -51,7 +52,9 @@ def current_actor() -> tuple[int | None, str]:
 
 
 def _audited(obj) -> bool:
-    return not isinstance(obj, AuditEntry)
+    """Records people edit; not the audit rows themselves, nor the sign-in bookkeeping
+    (sessions, lockouts, the sign-in trail: models/signin.py), which has a trail of its own."""
+    return not isinstance(obj, (AuditEntry, SignInBase))
 
 
 def _object_id(obj) -> str:

@@ -73,6 +73,20 @@ def users_set_password(email):
     click.echo(f"Password of {email} changed.")
 
 
+@users.command("unlock")
+@click.argument("email")
+def users_unlock(email):
+    """Lift the sign-in lock of an e-mail (after too many failed sign-ins)."""
+    from .signin import lockout
+
+    user = current_app.extensions["security"].datastore.find_user(case_insensitive=True,
+                                                                  email=email)
+    if lockout.unlock(email, "cli", user):
+        click.echo(f"Sign-in of {email} unlocked.")
+    else:
+        click.echo(f"{email} was not locked.")
+
+
 @users.command("list")
 def users_list():
     """E-mail, roles and whether each user is active. Never the password hash."""

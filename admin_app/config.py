@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PRODUCTION_NAMES = {"production", "prod"}
@@ -9,6 +10,52 @@ PRODUCTION_NAMES = {"production", "prod"}
 
 class UnsafeConfiguration(RuntimeError):
     """Raised at start-up when production would run with development settings."""
+
+
+class InvalidSetting(UnsafeConfiguration):
+    """Raised at start-up for a setting the app cannot read (a word where a number goes)."""
+
+
+def _whole_number(environ, name: str, default: int, minimum: int = 1) -> int:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidSetting(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise InvalidSetting(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _role_list(environ, production: bool) -> list[str]:
+    """GESTAO_2FA_REQUIRED_ROLES: comma-separated roles; unset means `admin` in production
+    and none elsewhere; set but empty turns the requirement off."""
+    raw = environ.get("GESTAO_2FA_REQUIRED_ROLES")
+    if raw is None:
+        return ["admin"] if production else []
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+def sign_in_settings(environ, production: bool) -> dict:
+    """Lockout, rate limit, two-factor and session limits (README: "Sign-in and sessions")."""
+    idle = _whole_number(environ, "GESTAO_SESSION_IDLE_MINUTES", 30)
+    max_hours = _whole_number(environ, "GESTAO_SESSION_MAX_HOURS", 12)
+    return {
+        "GESTAO_LOGIN_MAX_FAILURES": _whole_number(environ, "GESTAO_LOGIN_MAX_FAILURES", 5),
+        "GESTAO_LOGIN_LOCK_MINUTES": _whole_number(environ, "GESTAO_LOGIN_LOCK_MINUTES", 15),
+        "GESTAO_TRUSTED_PROXIES": _whole_number(environ, "GESTAO_TRUSTED_PROXIES", 0, 0),
+        "GESTAO_2FA_REQUIRED_ROLES": _role_list(environ, production),
+        "GESTAO_SESSION_IDLE_MINUTES": idle,
+        "GESTAO_SESSION_MAX_HOURS": max_hours,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=max_hours),
+        # Flask-Limiter: per client address on the sign-in, two-factor and password forms.
+        "GESTAO_SIGN_IN_RATE_LIMIT": environ.get("GESTAO_SIGN_IN_RATE_LIMIT",
+                                                 "10 per minute; 100 per hour"),
+        "RATELIMIT_STORAGE_URI": environ.get("GESTAO_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+    }
 
 
 def normalise_database_url(url: str) -> str:
@@ -58,6 +105,7 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "sqlite:///" + str(Path(instance_path) / "gestao.db")
     )
     return {
+        **sign_in_settings(environ, production),
         "GESTAO_ENV": "production" if production else environ.get("GESTAO_ENV", "development"),
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
@@ -81,6 +129,7 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         "SECURITY_REGISTERABLE": False,
         "SECURITY_CHANGEABLE": True,
         "SECURITY_TRACKABLE": True,
+        "SECURITY_DEFAULT_REMEMBER_ME": False,
         "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": False,
         "SECURITY_LOGOUT_METHODS": ["POST"],
         "SECURITY_POST_LOGIN_VIEW": "/admin/",

@@ -21,6 +21,13 @@ def mapped_models() -> list[type]:
     return known + rest
 
 
+def screen_models() -> list[type]:
+    """The mapped models, then the models of other registries that have options (the
+    sign-in trail, models/signin.py): those get a screen only by asking for one."""
+    models = mapped_models()
+    return models + [m for m in OPTIONS if m not in models]
+
+
 def view_class_for(model: type) -> type[GestaoModelView]:
     options = OPTIONS.get(model)
     bases = (options, GestaoModelView) if options else (GestaoModelView,)
@@ -28,7 +35,7 @@ def view_class_for(model: type) -> type[GestaoModelView]:
 
 
 def register_model_views(admin) -> None:
-    for model in mapped_models():
+    for model in screen_models():
         view_class = view_class_for(model)
         label = getattr(view_class, "label", None) or model.__name__
         plural = getattr(view_class, "label_plural", None) or label

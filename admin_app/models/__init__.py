@@ -6,6 +6,7 @@ from .catalog import Category, Product
 from .finance import FinancialEntry
 from .ops import MigrationLog  # noqa: F401  (the migration log, see models/ops.py)
 from .parties import Customer, Supplier
+from .signin import LoginLockout, SignInEvent, UserSession  # noqa: F401  (own registry)
 from .sales import Order, OrderItem
 from .stock import StockMovement
 from . import lifecycle  # noqa: F401  (session listeners for the rules)

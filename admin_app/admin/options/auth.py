@@ -2,22 +2,26 @@
 
 import uuid
 
-from flask import g, url_for
+from flask import flash, g, url_for
+from flask_admin.actions import action
 from markupsafe import Markup
 
-from flask_security import hash_password
-from sqlalchemy import func, select
+from flask_security import current_user, hash_password
+from sqlalchemy import func, inspect, select
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
+from admin_app import formats
 from admin_app.admin import access
 from admin_app.admin.history import (ACTION_LABELS, load_referenced, readable_changes,
                                      view_for_entity)
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.models import AuditEntry, Role, User
+from admin_app.models import signin as signin_models
 from admin_app.models.auth import ADMIN, ROLE_NAMES
 from admin_app.rules import BusinessRuleError
+from admin_app.signin import lockout, sessions
 
 ADMINISTRATION = _l("Administration")
 MIN_PASSWORD = 10
@@ -35,19 +39,22 @@ class UserOptions:
     """A password is typed in `new_password`, stored hashed (argon2), never shown."""
     label, label_plural, category = _l("User"), _l("Users"), ADMINISTRATION
     read_roles = write_roles = access.ADMINS
-    column_list = ("email", "active", "roles", "last_login_at", "login_count")
+    column_list = ("email", "active", "roles", "last_login_at", "login_count", "locked_until")
     column_details_list = ("email", "active", "roles", "create_datetime", "last_login_at",
-                           "current_login_at", "last_login_ip", "login_count")
+                           "current_login_at", "last_login_ip", "login_count", "locked_until")
     column_export_list = ("email", "active", "roles", "last_login_at", "login_count")
     column_labels = {"email": _l("E-mail"), "active": _l("Active"), "roles": _l("Roles"),
                      "last_login_at": _l("Last login"), "login_count": _l("Logins"),
                      "create_datetime": _l("Created at"),
                      "current_login_at": _l("Current login"),
-                     "last_login_ip": _l("Last login IP"), "new_password": _l("New password")}
+                     "last_login_ip": _l("Last login IP"), "new_password": _l("New password"),
+                     "locked_until": _l("Locked until")}
     column_searchable_list = ("email",)
     column_filters = ("active",)
     column_sortable_list = ("email", "active", "last_login_at")
-    column_formatters = {"roles": lambda v, c, m, n: ", ".join(sorted(r.name for r in m.roles))}
+    column_formatters = {"roles": lambda v, c, m, n: ", ".join(sorted(r.name for r in m.roles)),
+                         "locked_until": lambda v, c, m, n: locked_until_cell(m)}
+    action_permissions = {"delete": "delete", "unlock": "edit"}
     form_columns = ("email", "active", "roles", "new_password")
     form_extra_fields = {
         "new_password": PasswordField(
@@ -58,6 +65,23 @@ class UserOptions:
         ),
     }
 
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True):
+            g.locked_users = lockout.locked_emails(user.email for user in rows)
+        return count, rows
+
+    @action("unlock", _l("Unlock sign-in"),
+            _l("Lift the sign-in lock of the selected users?"))
+    def action_unlock(self, ids):
+        users = [self.get_one(i) for i in ids]
+        unlocked = [u.email for u in users
+                    if u is not None and lockout.unlock(u.email, current_user.email, u)]
+        if unlocked:
+            flash(_l("Sign-in unlocked for: %(emails)s", emails=", ".join(unlocked)), "success")
+        else:
+            flash(_l("None of the selected users was locked."), "info")
+
     def on_model_change(self, form, model, is_created):
         password = form.new_password.data if hasattr(form, "new_password") else None
         if is_created:
@@ -67,7 +91,10 @@ class UserOptions:
         if password:
             model.password = hash_password(password)
         if not is_created:
+            reason = sign_out_reason(model, bool(password))  # before a query flushes
             self._keep_an_admin(model)
+            if reason:  # ends with this save, in its transaction
+                sessions.end_all(model.id, reason, keep_current=model.id == current_user.id)
 
     def on_model_delete(self, model):
         if model.has_role(ADMIN) and model.active and active_admin_count(model.id) == 0:
@@ -79,6 +106,26 @@ class UserOptions:
         if not still_admin and active_admin_count(model.id) == 0:
             raise BusinessRuleError(str(_l(
                 "The last active administrator cannot be deactivated or lose the admin role.")))
+
+
+def locked_until_cell(user) -> str:
+    locked = g.get("locked_users")
+    if locked is None:  # details page: one user
+        locked = lockout.locked_emails([user.email])
+    until = locked.get(lockout.normalise(user.email))
+    return formats.short_datetime(until) if until else ""
+
+
+def sign_out_reason(user, password_set: bool) -> str | None:
+    """Why an administrator's save must sign the user out everywhere, if it must."""
+    state = inspect(user)
+    if password_set:
+        return "password"
+    if state.attrs.active.history.has_changes() and not user.active:
+        return "deactivated"
+    if state.attrs.roles.history.has_changes():
+        return "role"
+    return None
 
 
 class RoleOptions:
@@ -145,4 +192,31 @@ def history_link(entry):
     return Markup('<a href="{}">{}</a>').format(url, entry.object_id)
 
 
-AUTH_OPTIONS = {User: UserOptions, Role: RoleOptions, AuditEntry: AuditEntryOptions}
+class SignInEventOptions:
+    """The sign-in trail: read-only, administrators only."""
+    label, label_plural, category = _l("Sign-in event"), _l("Sign-in trail"), ADMINISTRATION
+    read_roles = access.ADMINS
+    writes = frozenset()
+    can_view_details = False
+    column_list = ("created_at", "kind", "email", "ip", "user_agent", "actor")
+    column_labels = {"created_at": _l("When"), "kind": _l("Event"), "email": _l("E-mail"),
+                     "ip": _l("Address"), "user_agent": _l("Browser"), "actor": _l("By")}
+    column_filters = ("email", "kind", "created_at")  # each with an index
+    column_sortable_list = ("created_at", "kind", "email")
+    column_default_sort = ("created_at", True)
+    column_formatters = {"kind": lambda v, c, m, n: str(EVENT_LABELS.get(m.kind, m.kind))}
+
+
+EVENT_LABELS = {
+    signin_models.LOGIN: _l("Signed in"), signin_models.FAILURE: _l("Failed sign-in"),
+    signin_models.LOCKED: _l("Locked"), signin_models.UNLOCKED: _l("Unlocked"),
+    signin_models.LOGOUT: _l("Signed out"), signin_models.EXPIRED: _l("Session expired"),
+    signin_models.TF_SETUP: _l("Two-factor set up"),
+    signin_models.TF_RESET: _l("Two-factor reset"),
+    signin_models.TF_FAILURE: _l("Wrong two-factor code"),
+    signin_models.RECOVERY_CODE: _l("Recovery code used"),
+}
+
+
+AUTH_OPTIONS = {User: UserOptions, Role: RoleOptions, AuditEntry: AuditEntryOptions,
+                signin_models.SignInEvent: SignInEventOptions}
