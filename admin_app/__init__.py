@@ -52,6 +52,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 def register_extensions(app: Flask) -> None:
     from . import audit, models  # noqa: F401  (models and audit listeners registered)
     from .signin.forms import GestaoLoginForm
+    from .signin.two_factor import ReplayGuardTotp
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"),
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> None:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     csrf.init_app(app)
     datastore = SQLAlchemyUserDatastore(db, models.User, models.Role)
+    security._totp_cls = ReplayGuardTotp  # Security() takes it, init_app() does not
     security.init_app(app, datastore, login_form=GestaoLoginForm)
 
 

@@ -87,6 +87,21 @@ def users_unlock(email):
         click.echo(f"{email} was not locked.")
 
 
+@users.command("reset-2fa")
+@click.argument("email")
+def users_reset_2fa(email):
+    """Forget a user's authenticator app and recovery codes (a lost phone)."""
+    from .signin import two_factor
+
+    user = current_app.extensions["security"].datastore.find_user(case_insensitive=True,
+                                                                  email=email)
+    if user is None:
+        raise click.ClickException(f"No user with e-mail {email}.")
+    two_factor.reset(user, "cli")
+    click.echo(f"Two-factor of {email} reset; their sessions were ended. The next sign-in "
+               "sets up a new authenticator where the role requires it.")
+
+
 @users.command("list")
 def users_list():
     """E-mail, roles and whether each user is active. Never the password hash."""

@@ -1,5 +1,8 @@
 """Settings read from the environment; production refuses unsafe defaults."""
 
+import base64
+import hashlib
+import hmac
 import os
 import secrets
 from datetime import timedelta
@@ -38,6 +41,28 @@ def _role_list(environ, production: bool) -> list[str]:
     return [name.strip() for name in raw.split(",") if name.strip()]
 
 
+def _derived_key(secret_key: str, purpose: str) -> str:
+    """A key of its own for each purpose, derived from SECRET_KEY (nothing more to keep)."""
+    digest = hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def two_factor_settings(secret_key: str, environ, production: bool) -> dict:
+    """Flask-Security-Too's two-factor: authenticator app and recovery codes."""
+    return {
+        "GESTAO_2FA_REQUIRED_ROLES": _role_list(environ, production),
+        "SECURITY_TWO_FACTOR": True,
+        "SECURITY_TWO_FACTOR_ENABLED_METHODS": ["authenticator"],
+        "SECURITY_TWO_FACTOR_RESCUE_EMAIL": False,  # no mail here: `users reset-2fa`
+        "SECURITY_TOTP_ISSUER": "Gestão Admin",
+        "SECURITY_TOTP_SECRETS": {"1": _derived_key(secret_key, "gestao-totp-secrets")},
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES": True,
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_N": 8,
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS": [
+            _derived_key(secret_key, "gestao-recovery-codes")],
+    }
+
+
 def sign_in_settings(environ, production: bool) -> dict:
     """Lockout, rate limit, two-factor and session limits (README: "Sign-in and sessions")."""
     idle = _whole_number(environ, "GESTAO_SESSION_IDLE_MINUTES", 30)
@@ -46,7 +71,6 @@ def sign_in_settings(environ, production: bool) -> dict:
         "GESTAO_LOGIN_MAX_FAILURES": _whole_number(environ, "GESTAO_LOGIN_MAX_FAILURES", 5),
         "GESTAO_LOGIN_LOCK_MINUTES": _whole_number(environ, "GESTAO_LOGIN_LOCK_MINUTES", 15),
         "GESTAO_TRUSTED_PROXIES": _whole_number(environ, "GESTAO_TRUSTED_PROXIES", 0, 0),
-        "GESTAO_2FA_REQUIRED_ROLES": _role_list(environ, production),
         "GESTAO_SESSION_IDLE_MINUTES": idle,
         "GESTAO_SESSION_MAX_HOURS": max_hours,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=max_hours),
@@ -106,6 +130,7 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
     )
     return {
         **sign_in_settings(environ, production),
+        **two_factor_settings(secret_key, environ, production),
         "GESTAO_ENV": "production" if production else environ.get("GESTAO_ENV", "development"),
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),

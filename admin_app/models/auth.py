@@ -26,5 +26,17 @@ class User(db.Model, FsUserMixin):
     def has_any_role(self, names) -> bool:
         return any(role.name in names for role in self.roles)
 
+    def check_tf_required(self, tf_setup_methods, tf_fresh):
+        """Flask-Security's hook: two-factor for the roles that require it (signin/two_factor.py)
+        and for whoever set it up; asked on every sign-in (TWO_FACTOR_ALWAYS_VALIDATE)."""
+        from admin_app.signin.two_factor import required_for
+
+        return bool(tf_setup_methods) or required_for(self), tf_setup_methods
+
+    def check_tf_required_setup(self) -> bool:
+        from admin_app.signin.two_factor import required_for
+
+        return required_for(self)
+
     def __str__(self) -> str:
         return self.email

@@ -20,10 +20,9 @@ from .base import utcnow
 # Kinds of sign-in events (the trail).
 LOGIN, FAILURE, LOCKED, UNLOCKED, LOGOUT, EXPIRED = (
     "login", "failure", "locked", "unlocked", "logout", "expired")
-TF_SETUP, TF_RESET, TF_FAILURE, RECOVERY_CODE = (
-    "tf_setup", "tf_reset", "tf_failure", "recovery_code")
+TF_SETUP, TF_RESET, TF_FAILURE = "tf_setup", "tf_reset", "tf_failure"
 EVENT_KINDS = (LOGIN, FAILURE, LOCKED, UNLOCKED, LOGOUT, EXPIRED, TF_SETUP, TF_RESET,
-               TF_FAILURE, RECOVERY_CODE)
+               TF_FAILURE)
 
 
 class SignInBase(DeclarativeBase):
@@ -58,6 +57,16 @@ class UserSession(SignInBase):
     ended_reason: Mapped[str | None] = mapped_column(String(20))
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+
+
+class TotpCounter(SignInBase):
+    """The last authenticator-app time step each user signed in with: a code is accepted
+    once, never again (a code seen over someone's shoulder cannot be replayed)."""
+    __tablename__ = "totp_counters"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    last_counter: Mapped[int] = mapped_column(Integer)
 
 
 class SignInEvent(SignInBase):

@@ -6,17 +6,18 @@ session before each request (sessions.py), Flask-Limiter on the forms that take 
 and ProxyFix when `GESTAO_TRUSTED_PROXIES` says how many proxies stand in front.
 """
 
-from flask import Flask, flash
+from flask import Flask, flash, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import user_logged_out
-from flask_security.signals import password_changed, user_authenticated, user_failed_authn
+from flask_security.signals import (password_changed, tf_code_confirmed, tf_profile_changed,
+                                    user_authenticated, user_failed_authn)
 from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin_app.extensions import db
 from admin_app.formats import short_datetime
-from admin_app.models.signin import LOGIN, TF_FAILURE, SignInEvent
+from admin_app.models.signin import LOGIN, TF_FAILURE, TF_SETUP, SignInEvent
 
 from . import lockout, messages, sessions, trail
 
@@ -36,6 +37,8 @@ def init_app(app: Flask) -> None:
     user_logged_out.connect(_signed_out, app)
     password_changed.connect(_password_changed, app)
     user_failed_authn.connect(_second_factor_failed, app)
+    tf_profile_changed.connect(_second_factor_set_up, app)
+    tf_code_confirmed.connect(_second_factor_confirmed, app)
     app.before_request(sessions.check_current_session)
     _rate_limit(app)
 
@@ -82,3 +85,16 @@ def _second_factor_failed(app, user, auth_type=None, tfa=False, **kwargs) -> Non
     if tfa:
         trail.record(TF_FAILURE, user.email, user)
         lockout.record_failure(user.email, user)
+
+
+def _second_factor_set_up(app, user, method=None, **kwargs) -> None:
+    trail.record(TF_SETUP, user.email, user)
+    db.session.commit()
+
+
+def _second_factor_confirmed(app, user, method=None, **kwargs) -> None:
+    """Sent for every code confirmed at sign-in; one confirmed on the setup page reached
+    from the sign-in (any state but "ready", Flask-Security's state of a set-up user) is
+    the setup."""
+    if session.get("tf_state") != "ready":
+        _second_factor_set_up(app, user, method)

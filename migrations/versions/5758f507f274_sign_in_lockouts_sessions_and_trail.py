@@ -2,7 +2,8 @@
 
 New tables only (no existing row is touched): failed sign-ins per e-mail typed, the
 sessions each user has open (a session cookie is valid only while its row is), and the
-trail of sign-ins, failures, lockouts, logouts and second-factor changes.
+trail of sign-ins, failures, lockouts, logouts and second-factor changes; the last
+authenticator-app time step each user signed in with (a code is accepted once).
 
 Revision ID: 5758f507f274
 Revises: a0c6e8f2d4b5
@@ -64,9 +65,16 @@ def upgrade():
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('totp_counters',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('last_counter', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_totp_counters_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_totp_counters'))
+    )
 
 
 def downgrade():
+    op.drop_table('totp_counters')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 

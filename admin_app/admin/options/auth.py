@@ -214,7 +214,6 @@ EVENT_LABELS = {
     signin_models.TF_SETUP: _l("Two-factor set up"),
     signin_models.TF_RESET: _l("Two-factor reset"),
     signin_models.TF_FAILURE: _l("Wrong two-factor code"),
-    signin_models.RECOVERY_CODE: _l("Recovery code used"),
 }
 
 
