@@ -23,6 +23,8 @@ from sqlalchemy import select
 from admin_app.demo import random_cnpj, random_cpf
 from admin_app.extensions import db
 from admin_app.models import Category, Role
+from admin_app.models.base import utcnow
+from admin_app.models.signin import FAILURE, LoginLockout, SignInEvent
 from tests import factories as f
 from tests.conftest import csrf_token, make_user
 
@@ -160,6 +162,7 @@ EXPECTED = {
         "edit POST":          (LOGIN,  DENIED, DENIED, OK),
         "delete POST":        (LOGIN,  DENIED, DENIED, OK),
         "action delete":      (LOGIN,  DENIED, DENIED, OK),
+        "action unlock":      (LOGIN,  DENIED, DENIED, OK),
         "ajax lookup":        (LOGIN,  DENIED, DENIED, ABSENT),
         "ajax update":        (LOGIN,  DENIED, DENIED, ABSENT),
     },
@@ -178,6 +181,20 @@ EXPECTED = {
     },
     # The audit trail is read-only, administrators included.
     "auditentry": {
+        "list":               (LOGIN,  DENIED, DENIED, OK),
+        "details":            (LOGIN,  DENIED, DENIED, OK),
+        "export csv":         (LOGIN,  DENIED, DENIED, OK),
+        "create GET":         (LOGIN,  DENIED, DENIED, DENIED),
+        "create POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "edit GET":           (LOGIN,  DENIED, DENIED, DENIED),
+        "edit POST":          (LOGIN,  DENIED, DENIED, DENIED),
+        "delete POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "action delete":      (LOGIN,  DENIED, DENIED, DENIED),
+        "ajax lookup":        (LOGIN,  DENIED, DENIED, ABSENT),
+        "ajax update":        (LOGIN,  DENIED, DENIED, DENIED),
+    },
+    # The sign-in trail, like the audit trail: read-only, administrators only.
+    "signinevent": {
         "list":               (LOGIN,  DENIED, DENIED, OK),
         "details":            (LOGIN,  DENIED, DENIED, OK),
         "export csv":         (LOGIN,  DENIED, DENIED, OK),
@@ -219,6 +236,7 @@ OPERATIONS = {
     "delete POST": ("POST", "delete/"),
     "action delete": ("POST", "action/"),
     "action mark_paid": ("POST", "action/"),
+    "action unlock": ("POST", "action/"),
     "ajax lookup": ("GET", "ajax/lookup/?name={lookup}&query=a"),
     "ajax update": ("POST", "ajax/update/"),
     "index": ("GET", ""),
@@ -301,6 +319,12 @@ def records(app):
     db.session.commit()
     # Without a role: deleting a user who has one is refused (test_users_cli.py, strict xfail).
     targets["user"] = make_user("alvo@teste.com.br", None)
+    # Locked out, so that unlocking writes; and one line of the sign-in trail.
+    db.session.add(LoginLockout(email="alvo@teste.com.br", failures=5, window_started_at=utcnow(),
+                                locked_until=utcnow() + timedelta(minutes=15)))
+    targets["signinevent"] = SignInEvent(kind=FAILURE, email="alvo@teste.com.br", ip="10.0.0.9")
+    db.session.add(targets["signinevent"])
+    db.session.commit()
     return {endpoint: obj.id for endpoint, obj in targets.items()}
 
 
@@ -357,6 +381,8 @@ def _form(endpoint, ids):
         "role": lambda: {"name": "novo-papel", "description": "Papel novo"},
         "auditentry": lambda: {"actor": "intruso", "action": "delete", "entity": "Customer",
                                "object_id": "999"},
+        "signinevent": lambda: {"kind": "login", "email": "intruso@teste.com.br",
+                                "ip": "10.0.0.66"},
     }
     return forms[endpoint]()
 

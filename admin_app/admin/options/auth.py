@@ -197,7 +197,6 @@ class SignInEventOptions:
     label, label_plural, category = _l("Sign-in event"), _l("Sign-in trail"), ADMINISTRATION
     read_roles = access.ADMINS
     writes = frozenset()
-    can_view_details = False
     column_list = ("created_at", "kind", "email", "ip", "user_agent", "actor")
     column_labels = {"created_at": _l("When"), "kind": _l("Event"), "email": _l("E-mail"),
                      "ip": _l("Address"), "user_agent": _l("Browser"), "actor": _l("By")}
