@@ -51,7 +51,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 
 def register_extensions(app: Flask) -> None:
     from . import audit, models  # noqa: F401  (models and audit listeners registered)
-    from .signin.forms import GestaoLoginForm
+    from .signin.forms import GestaoLoginForm, GestaoVerifyForm
     from .signin.two_factor import ReplayGuardTotp
 
     db.init_app(app)
@@ -63,7 +63,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     datastore = SQLAlchemyUserDatastore(db, models.User, models.Role)
     security._totp_cls = ReplayGuardTotp  # Security() takes it, init_app() does not
-    security.init_app(app, datastore, login_form=GestaoLoginForm)
+    security.init_app(app, datastore, login_form=GestaoLoginForm,
+                      verify_form=GestaoVerifyForm)
 
 
 def register_admin(app: Flask) -> None:

@@ -67,6 +67,7 @@ def sign_in_settings(environ, production: bool) -> dict:
     """Lockout, rate limit, two-factor and session limits (README: "Sign-in and sessions")."""
     idle = _whole_number(environ, "GESTAO_SESSION_IDLE_MINUTES", 30)
     max_hours = _whole_number(environ, "GESTAO_SESSION_MAX_HOURS", 12)
+    reauth = _whole_number(environ, "GESTAO_REAUTH_MINUTES", 10)
     return {
         "GESTAO_LOGIN_MAX_FAILURES": _whole_number(environ, "GESTAO_LOGIN_MAX_FAILURES", 5),
         "GESTAO_LOGIN_LOCK_MINUTES": _whole_number(environ, "GESTAO_LOGIN_LOCK_MINUTES", 15),
@@ -74,6 +75,12 @@ def sign_in_settings(environ, production: bool) -> dict:
         "GESTAO_SESSION_IDLE_MINUTES": idle,
         "GESTAO_SESSION_MAX_HOURS": max_hours,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=max_hours),
+        # Re-authentication before the sensitive actions (admin/access.py): the password typed
+        # within these minutes; each such action then gives a few more minutes of grace, so
+        # a form opened fresh is not refused when it is sent.
+        "GESTAO_REAUTH_MINUTES": reauth,
+        "SECURITY_FRESHNESS": timedelta(minutes=reauth),
+        "SECURITY_FRESHNESS_GRACE_PERIOD": timedelta(minutes=min(5, reauth)),
         # Flask-Limiter: per client address on the sign-in, two-factor and password forms.
         "GESTAO_SIGN_IN_RATE_LIMIT": environ.get("GESTAO_SIGN_IN_RATE_LIMIT",
                                                  "10 per minute; 100 per hour"),

@@ -163,6 +163,7 @@ EXPECTED = {
         "delete POST":        (LOGIN,  DENIED, DENIED, OK),
         "action delete":      (LOGIN,  DENIED, DENIED, OK),
         "action unlock":      (LOGIN,  DENIED, DENIED, OK),
+        "action reset_two_factor": (LOGIN, DENIED, DENIED, OK),
         "ajax lookup":        (LOGIN,  DENIED, DENIED, ABSENT),
         "ajax update":        (LOGIN,  DENIED, DENIED, ABSENT),
     },
@@ -237,6 +238,7 @@ OPERATIONS = {
     "action delete": ("POST", "action/"),
     "action mark_paid": ("POST", "action/"),
     "action unlock": ("POST", "action/"),
+    "action reset_two_factor": ("POST", "action/"),
     "ajax lookup": ("GET", "ajax/lookup/?name={lookup}&query=a"),
     "ajax update": ("POST", "ajax/update/"),
     "index": ("GET", ""),
@@ -319,7 +321,10 @@ def records(app):
     db.session.commit()
     # Without a role: deleting a user who has one is refused (test_users_cli.py, strict xfail).
     targets["user"] = make_user("alvo@teste.com.br", None)
-    # Locked out, so that unlocking writes; and one line of the sign-in trail.
+    # Locked out and with a second factor, so that unlocking and resetting it write; and one
+    # line of the sign-in trail.
+    targets["user"].tf_primary_method = "authenticator"
+    targets["user"].tf_totp_secret = "segredo-cifrado"
     db.session.add(LoginLockout(email="alvo@teste.com.br", failures=5, window_started_at=utcnow(),
                                 locked_until=utcnow() + timedelta(minutes=15)))
     targets["signinevent"] = SignInEvent(kind=FAILURE, email="alvo@teste.com.br", ip="10.0.0.9")

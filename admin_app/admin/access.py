@@ -4,8 +4,9 @@ Django's `has_{view,add,change,delete}_permission` idea: a view declares which r
 read and which roles write; `allowed(action)` answers for the current user.
 """
 
-from flask import redirect, request, url_for
-from flask_security import current_user
+from flask import current_app, redirect, request, url_for
+from flask_security import check_and_update_authn_fresh, current_user, url_for_security
+from flask_security.utils import do_flash, get_message
 
 from admin_app.models.auth import ADMIN, EDITOR, READER
 
@@ -37,3 +38,15 @@ def user_has_role(roles) -> bool:
 def login_redirect():
     """To the login page, coming back afterwards to the page that was asked for."""
     return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+
+
+def fresh_sign_in_or_verify(back_to: str):
+    """None when the user typed their password within `GESTAO_REAUTH_MINUTES` (Flask-Security's
+    freshness); otherwise the redirect to its "confirm your password" page, back to `back_to`
+    afterwards. For the sensitive actions: users, roles, second factors, migrations."""
+    config = current_app.config
+    if check_and_update_authn_fresh(config["SECURITY_FRESHNESS"],
+                                    config["SECURITY_FRESHNESS_GRACE_PERIOD"]):
+        return None
+    do_flash(*get_message("REAUTHENTICATION_REQUIRED"))
+    return redirect(url_for_security("verify", next=back_to))

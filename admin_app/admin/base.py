@@ -105,6 +105,9 @@ class GestaoModelView(ModelView):
     writes = frozenset({"create", "edit", "delete"})
     #: Action name -> the write it counts as.
     action_permissions = {"delete": "delete"}
+    #: Creating, editing, deleting and bulk actions ask for the password again when the last
+    #: one typed is older than `GESTAO_REAUTH_MINUTES` (users and roles).
+    writes_need_fresh_sign_in = False
     #: Singular label of the model, used in messages.
     label = None
     #: Search terms made of digits and . - / (a formatted CPF/CNPJ) are searched digits-only.
@@ -325,7 +328,17 @@ class GestaoModelView(ModelView):
             chosen = request.form.get("action", "")
             if not self.is_action_allowed(chosen):
                 abort(403)
+        if self.writes_need_fresh_sign_in and (
+                wanted in access.WRITE_ACTIONS or name == "action_view"):
+            return access.fresh_sign_in_or_verify(self._page_after_verify(name))
         return None
+
+    def _page_after_verify(self, view_name: str) -> str:
+        """Where the password confirmation comes back to: the form asked for, or the list
+        for a POST that has no page of its own (delete, bulk action)."""
+        if request.method == "GET" or view_name in ("create_view", "edit_view"):
+            return request.full_path.rstrip("?")
+        return url_for(".index_view")
 
     def history_url(self, object_id) -> str | None:
         """The "Histórico" link of a record, if the current user may see it."""

@@ -21,7 +21,7 @@ from admin_app.models import AuditEntry, Role, User
 from admin_app.models import signin as signin_models
 from admin_app.models.auth import ADMIN, ROLE_NAMES
 from admin_app.rules import BusinessRuleError
-from admin_app.signin import lockout, sessions
+from admin_app.signin import lockout, sessions, two_factor
 
 ADMINISTRATION = _l("Administration")
 MIN_PASSWORD = 10
@@ -39,22 +39,27 @@ class UserOptions:
     """A password is typed in `new_password`, stored hashed (argon2), never shown."""
     label, label_plural, category = _l("User"), _l("Users"), ADMINISTRATION
     read_roles = write_roles = access.ADMINS
-    column_list = ("email", "active", "roles", "last_login_at", "login_count", "locked_until")
-    column_details_list = ("email", "active", "roles", "create_datetime", "last_login_at",
-                           "current_login_at", "last_login_ip", "login_count", "locked_until")
+    column_list = ("email", "active", "roles", "tf_primary_method", "last_login_at",
+                   "login_count", "locked_until")
+    column_details_list = ("email", "active", "roles", "tf_primary_method", "create_datetime",
+                           "last_login_at", "current_login_at", "last_login_ip", "login_count",
+                           "locked_until")
     column_export_list = ("email", "active", "roles", "last_login_at", "login_count")
     column_labels = {"email": _l("E-mail"), "active": _l("Active"), "roles": _l("Roles"),
                      "last_login_at": _l("Last login"), "login_count": _l("Logins"),
                      "create_datetime": _l("Created at"),
                      "current_login_at": _l("Current login"),
                      "last_login_ip": _l("Last login IP"), "new_password": _l("New password"),
-                     "locked_until": _l("Locked until")}
+                     "locked_until": _l("Locked until"),
+                     "tf_primary_method": _l("Two-factor")}
     column_searchable_list = ("email",)
     column_filters = ("active",)
     column_sortable_list = ("email", "active", "last_login_at")
     column_formatters = {"roles": lambda v, c, m, n: ", ".join(sorted(r.name for r in m.roles)),
-                         "locked_until": lambda v, c, m, n: locked_until_cell(m)}
-    action_permissions = {"delete": "delete", "unlock": "edit"}
+                         "locked_until": lambda v, c, m, n: locked_until_cell(m),
+                         "tf_primary_method": lambda v, c, m, n: two_factor_cell(m)}
+    action_permissions = {"delete": "delete", "unlock": "edit", "reset_two_factor": "edit"}
+    writes_need_fresh_sign_in = True
     form_columns = ("email", "active", "roles", "new_password")
     form_extra_fields = {
         "new_password": PasswordField(
@@ -81,6 +86,21 @@ class UserOptions:
             flash(_l("Sign-in unlocked for: %(emails)s", emails=", ".join(unlocked)), "success")
         else:
             flash(_l("None of the selected users was locked."), "info")
+
+    @action("reset_two_factor", _l("Reset two-factor"),
+            _l("Reset the two-factor sign-in of the selected users? They will be signed out "
+               "and must set up their authenticator app again."))
+    def action_reset_two_factor(self, ids):
+        users = [u for u in (self.get_one(i) for i in ids) if u is not None]
+        reset = [u.email for u in users if u.tf_primary_method]
+        for user in users:
+            if user.tf_primary_method:
+                two_factor.reset(user, current_user.email)
+        if reset:
+            flash(_l("Two-factor sign-in reset for: %(emails)s", emails=", ".join(reset)),
+                  "success")
+        else:
+            flash(_l("None of the selected users had two-factor sign-in."), "info")
 
     def on_model_change(self, form, model, is_created):
         password = form.new_password.data if hasattr(form, "new_password") else None
@@ -116,6 +136,10 @@ def locked_until_cell(user) -> str:
     return formats.short_datetime(until) if until else ""
 
 
+def two_factor_cell(user) -> str:
+    return str(_l("Yes") if user.tf_primary_method else _l("No"))
+
+
 def sign_out_reason(user, password_set: bool) -> str | None:
     """Why an administrator's save must sign the user out everywhere, if it must."""
     state = inspect(user)
@@ -131,6 +155,7 @@ def sign_out_reason(user, password_set: bool) -> str | None:
 class RoleOptions:
     label, label_plural, category = _l("Role"), _l("Roles"), ADMINISTRATION
     read_roles = write_roles = access.ADMINS
+    writes_need_fresh_sign_in = True
     column_list = ("name", "description")
     column_labels = {"name": _l("Name"), "description": _l("Description"),
                      "users": _l("Users"), "permissions": _l("Permissions")}
