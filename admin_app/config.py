@@ -84,7 +84,9 @@ def sign_in_settings(environ, production: bool) -> dict:
         # Flask-Limiter: per client address on the sign-in, two-factor and password forms.
         "GESTAO_SIGN_IN_RATE_LIMIT": environ.get("GESTAO_SIGN_IN_RATE_LIMIT",
                                                  "10 per minute; 100 per hour"),
+        # memory:// counts per process; several workers or hosts share redis://host:6379/N.
         "RATELIMIT_STORAGE_URI": environ.get("GESTAO_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": environ.get("GESTAO_RATELIMIT_KEY_PREFIX", "gestao"),
         "RATELIMIT_HEADERS_ENABLED": True,
     }
 

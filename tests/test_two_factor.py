@@ -160,15 +160,19 @@ def test_anyone_may_turn_it_on_and_is_then_asked_for_it(app):
     make_user("leitor@teste.com.br", "reader")
     client = app.test_client()
     log_in(client, "leitor@teste.com.br")
-    page = client.get("/tf-setup").get_data(as_text=True)
-    response = client.post("/tf-setup", data={"setup": "authenticator",
-                                              "csrf_token": token_of(page)})
+    menu = client.get("/admin/").get_data(as_text=True)
+    link = re.search(r'<a class="dropdown-item" href="([^"]+)" id="two-factor">([^<]+)</a>', menu)
+    assert link and link[2] == "Verificação em duas etapas"
+    assert "Códigos de recuperação" not in menu  # only once it is on
+    page = client.get(link[1]).get_data(as_text=True)
+    response = client.post(link[1], data={"setup": "authenticator", "csrf_token": token_of(page)})
     page = response.get_data(as_text=True)
     key = KEY_RE.search(page)[1]
     action = re.search(r'<form action="([^"]+)" method="post" name="two_factor_verify_code_form"',
                        page)[1].replace("&amp;", "&")
     response = client.post(action, data={"code": code(key), "csrf_token": token_of(page)})
     assert response.status_code == 302
+    assert "Códigos de recuperação" in client.get("/admin/").get_data(as_text=True)
     assert second_step(app.test_client(), "leitor@teste.com.br")
 
 

@@ -44,6 +44,11 @@ def init_app(app: Flask) -> None:
 
 
 def _rate_limit(app: Flask) -> None:
+    if app.config["GESTAO_ENV"] == "production" \
+            and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        app.logger.warning(
+            "GESTAO_RATELIMIT_STORAGE_URI is memory://: each worker counts sign-in attempts "
+            "on its own; set redis://host:6379/0 when several workers serve the panel.")
     limiter = Limiter(get_remote_address, app=app)
     shared = limiter.shared_limit(lambda: app.config["GESTAO_SIGN_IN_RATE_LIMIT"],
                                   scope="sign-in", methods=["POST"])
