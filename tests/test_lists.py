@@ -309,7 +309,7 @@ def test_export_streams_every_matching_row(app, admin_client):
     with Watch() as watch:
         response = admin_client.get("/admin/product/export/csv/?search=Exportado")
         body = response.get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(body)))
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == 121 and all("Exportado" in " ".join(r) for r in rows[1:])
     assert watch.loaded["Product"] == 120
 

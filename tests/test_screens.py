@@ -77,11 +77,14 @@ def brl(value) -> str:
 
 
 def csv_rows(response) -> list[list[str]]:
-    """An exported CSV as rows of cells (spaces normalised as in `text_of`)."""
+    """An exported CSV as rows of cells (spaces normalised as in `text_of`): in Portuguese,
+    as Brazilian Excel reads it (a byte-order mark, `;` between cells)."""
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    text = response.get_data(as_text=True).lstrip("\ufeff")
-    return [[" ".join(cell.split()) for cell in row] for row in csv.reader(io.StringIO(text))]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = csv.reader(io.StringIO(text[1:]), delimiter=";")
+    return [[" ".join(cell.split()) for cell in row] for row in rows]
 
 
 _ALERT_RE = re.compile(r'<div class="alert alert-(\w+)[^"]*"[^>]*>(.*?)</div>', re.S)
