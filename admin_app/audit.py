@@ -42,6 +42,11 @@ def _plain(value):
     return str(value)
 
 
+#: session.info keys a writer sets to sign the changes of its transaction: an import's id,
+#: and who ran it when that is not the request's user (a worker, the command line).
+IMPORT_KEY, ACTOR_KEY = "audit_import_id", "audit_actor"
+
+
 def current_actor() -> tuple[int | None, str]:
     if has_request_context():
         from flask_security import current_user
@@ -54,7 +59,7 @@ def current_actor() -> tuple[int | None, str]:
 def _audited(obj) -> bool:
     """Records people edit; not the audit rows themselves, nor the sign-in bookkeeping
     (sessions, lockouts, the sign-in trail: models/signin.py), which has a trail of its own."""
-    return not isinstance(obj, (AuditEntry, SignInBase))
+    return not isinstance(obj, (AuditEntry, SignInBase)) and getattr(obj, "__audited__", True)
 
 
 def _object_id(obj) -> str:
@@ -117,14 +122,15 @@ def _snapshot(obj, created: bool) -> dict:
 
 
 def _rows(session: Session) -> list[dict]:
-    user_id, actor = current_actor()
+    user_id, actor = session.info.get(ACTOR_KEY) or current_actor()
+    import_id = session.info.get(IMPORT_KEY)
     now = utcnow()
     rows = []
 
     def add(action, obj, changes):
         rows.append({"created_at": now, "user_id": user_id, "actor": actor, "action": action,
                      "entity": type(obj).__name__, "object_id": _object_id(obj),
-                     "changes": changes})
+                     "changes": changes, "import_id": import_id})
 
     for obj in session.new:
         if _audited(obj):

@@ -139,9 +139,10 @@ def ensure_demo_admin_command(email):
 
 def register(app) -> None:
     from .ops.cli import migrations_cli
-    from .transfer.cli import export_command
+    from .transfer.cli import export_command, import_command
     app.cli.add_command(migrations_cli)
     app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ensure_demo_admin_command)

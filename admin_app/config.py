@@ -91,6 +91,16 @@ def sign_in_settings(environ, production: bool) -> dict:
     }
 
 
+def transfer_settings(environ) -> dict:
+    """Limits of an import (README: "Data in and out")."""
+    return {
+        "GESTAO_IMPORT_MAX_ROWS": _whole_number(environ, "GESTAO_IMPORT_MAX_ROWS", 200_000),
+        "GESTAO_IMPORT_MAX_MB": _whole_number(environ, "GESTAO_IMPORT_MAX_MB", 20),
+        # files between an import's preview and its apply (default: instance/imports)
+        "GESTAO_IMPORT_DIR": environ.get("GESTAO_IMPORT_DIR"),
+    }
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever spelling the URL came with."""
     for prefix in ("postgres://", "postgresql://"):
@@ -139,6 +149,7 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
     )
     return {
         **sign_in_settings(environ, production),
+        **transfer_settings(environ),
         **two_factor_settings(secret_key, environ, production),
         "GESTAO_ENV": "production" if production else environ.get("GESTAO_ENV", "development"),
         "SECRET_KEY": secret_key,

@@ -3,6 +3,7 @@ built by the real migrations; every test starts from empty tables."""
 
 import os
 import re
+import tempfile
 import uuid
 
 import psycopg
@@ -29,6 +30,8 @@ TEST_CONFIG = {
     # argon2 with small costs: the same code path, faster logins.
     # Logins from 127.0.0.1 by the hundred: the rate limit has tests of its own.
     "RATELIMIT_ENABLED": False,
+    # Files kept between an import's preview and its apply.
+    "GESTAO_IMPORT_DIR": tempfile.mkdtemp(prefix="gestao-imports-"),
     "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {"argon2__rounds": 1,
                                                "argon2__memory_cost": 512},
 }

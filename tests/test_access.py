@@ -12,6 +12,7 @@ with the table:
   would have been noticed had its guard been missing.
 """
 
+import io
 import random
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -22,7 +23,7 @@ from sqlalchemy import select
 
 from admin_app.demo import random_cnpj, random_cpf
 from admin_app.extensions import db
-from admin_app.models import Category, Role
+from admin_app.models import Category, ImportRun, Role
 from admin_app.models.base import utcnow
 from admin_app.models.signin import FAILURE, LoginLockout, SignInEvent
 from tests import factories as f
@@ -56,6 +57,9 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, OK,     OK),
         "ajax lookup":        (LOGIN,  ABSENT, ABSENT, ABSENT),
         "ajax update":        (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import GET":         (LOGIN,  DENIED, OK,     OK),
+        "import POST":        (LOGIN,  DENIED, OK,     OK),
+        "import apply":       (LOGIN,  DENIED, ABSENT, ABSENT),
     },
     "supplier": {
         "list":               (LOGIN,  OK,     OK,     OK),
@@ -69,6 +73,9 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, OK,     OK),
         "ajax lookup":        (LOGIN,  ABSENT, ABSENT, ABSENT),
         "ajax update":        (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import GET":         (LOGIN,  DENIED, OK,     OK),
+        "import POST":        (LOGIN,  DENIED, OK,     OK),
+        "import apply":       (LOGIN,  DENIED, ABSENT, ABSENT),
     },
     "category": {
         "list":               (LOGIN,  OK,     OK,     OK),
@@ -82,6 +89,9 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, OK,     OK),
         "ajax lookup":        (LOGIN,  ABSENT, ABSENT, ABSENT),
         "ajax update":        (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import GET":         (LOGIN,  DENIED, OK,     OK),
+        "import POST":        (LOGIN,  DENIED, OK,     OK),
+        "import apply":       (LOGIN,  DENIED, ABSENT, ABSENT),
     },
     "product": {
         "list":               (LOGIN,  OK,     OK,     OK),
@@ -95,6 +105,9 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, OK,     OK),
         "ajax lookup":        (LOGIN,  OK,     OK,     OK),
         "ajax update":        (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import GET":         (LOGIN,  DENIED, OK,     OK),
+        "import POST":        (LOGIN,  DENIED, OK,     OK),
+        "import apply":       (LOGIN,  DENIED, ABSENT, ABSENT),
     },
     "order": {
         "list":               (LOGIN,  OK,     OK,     OK),
@@ -108,6 +121,9 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, OK,     OK),
         "ajax lookup":        (LOGIN,  OK,     OK,     OK),
         "ajax update":        (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import GET":         (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import POST":        (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import apply":       (LOGIN,  DENIED, ABSENT, ABSENT),
     },
     # Items are edited inline on their order: this screen offers no write to anyone.
     "orderitem": {
@@ -122,6 +138,9 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, DENIED, DENIED),
         "ajax lookup":        (LOGIN,  ABSENT, ABSENT, ABSENT),
         "ajax update":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import GET":         (LOGIN,  DENIED, DENIED, DENIED),
+        "import POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import apply":       (LOGIN,  DENIED, DENIED, DENIED),
     },
     # Movements are immutable once saved: create only.
     "stockmovement": {
@@ -136,6 +155,9 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, DENIED, DENIED),
         "ajax lookup":        (LOGIN,  OK,     OK,     OK),
         "ajax update":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import GET":         (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import POST":        (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import apply":       (LOGIN,  DENIED, ABSENT, ABSENT),
     },
     "financialentry": {
         "list":               (LOGIN,  OK,     OK,     OK),
@@ -150,6 +172,9 @@ EXPECTED = {
         "action mark_paid":   (LOGIN,  DENIED, OK,     OK),
         "ajax lookup":        (LOGIN,  OK,     OK,     OK),
         "ajax update":        (LOGIN,  DENIED, ABSENT, ABSENT),
+        "import GET":         (LOGIN,  DENIED, OK,     OK),
+        "import POST":        (LOGIN,  DENIED, OK,     OK),
+        "import apply":       (LOGIN,  DENIED, ABSENT, ABSENT),
     },
     # Administration: administrators only.
     "user": {
@@ -166,6 +191,9 @@ EXPECTED = {
         "action reset_two_factor": (LOGIN, DENIED, DENIED, OK),
         "ajax lookup":        (LOGIN,  DENIED, DENIED, ABSENT),
         "ajax update":        (LOGIN,  DENIED, DENIED, ABSENT),
+        "import GET":         (LOGIN,  DENIED, DENIED, ABSENT),
+        "import POST":        (LOGIN,  DENIED, DENIED, ABSENT),
+        "import apply":       (LOGIN,  DENIED, DENIED, ABSENT),
     },
     "role": {
         "list":               (LOGIN,  DENIED, DENIED, OK),
@@ -179,6 +207,9 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, DENIED, OK),
         "ajax lookup":        (LOGIN,  DENIED, DENIED, ABSENT),
         "ajax update":        (LOGIN,  DENIED, DENIED, ABSENT),
+        "import GET":         (LOGIN,  DENIED, DENIED, ABSENT),
+        "import POST":        (LOGIN,  DENIED, DENIED, ABSENT),
+        "import apply":       (LOGIN,  DENIED, DENIED, ABSENT),
     },
     # The audit trail is read-only, administrators included.
     "auditentry": {
@@ -193,6 +224,26 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, DENIED, DENIED),
         "ajax lookup":        (LOGIN,  DENIED, DENIED, ABSENT),
         "ajax update":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import GET":         (LOGIN,  DENIED, DENIED, DENIED),
+        "import POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import apply":       (LOGIN,  DENIED, DENIED, DENIED),
+    },
+    # The imports, like the audit trail: read-only, administrators only.
+    "importrun": {
+        "list":               (LOGIN,  DENIED, DENIED, OK),
+        "details":            (LOGIN,  DENIED, DENIED, OK),
+        "export csv":         (LOGIN,  DENIED, DENIED, OK),
+        "create GET":         (LOGIN,  DENIED, DENIED, DENIED),
+        "create POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "edit GET":           (LOGIN,  DENIED, DENIED, DENIED),
+        "edit POST":          (LOGIN,  DENIED, DENIED, DENIED),
+        "delete POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "action delete":      (LOGIN,  DENIED, DENIED, DENIED),
+        "ajax lookup":        (LOGIN,  DENIED, DENIED, ABSENT),
+        "ajax update":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import GET":         (LOGIN,  DENIED, DENIED, DENIED),
+        "import POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import apply":       (LOGIN,  DENIED, DENIED, DENIED),
     },
     # The sign-in trail, like the audit trail: read-only, administrators only.
     "signinevent": {
@@ -207,6 +258,9 @@ EXPECTED = {
         "action delete":      (LOGIN,  DENIED, DENIED, DENIED),
         "ajax lookup":        (LOGIN,  DENIED, DENIED, ABSENT),
         "ajax update":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import GET":         (LOGIN,  DENIED, DENIED, DENIED),
+        "import POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import apply":       (LOGIN,  DENIED, DENIED, DENIED),
     },
     # Per-record history (the "Histórico" link of edit/details): administrators any record,
     # editors the business records they may change, readers none.
@@ -248,9 +302,13 @@ OPERATIONS = {
     "role history": ("GET", "Role/{role}/"),
     "status page": ("GET", ""),
     "status.json": ("GET", "status.json"),
+    "import GET": ("GET", "import/"),
+    "import POST": ("POST", "import/"),
+    "import apply": ("POST", "import/{importrun}/apply"),
 }
 MODEL_OPERATIONS = ("list", "details", "export csv", "create GET", "create POST", "edit GET",
-                    "edit POST", "delete POST", "action delete", "ajax lookup", "ajax update")
+                    "edit POST", "delete POST", "action delete", "ajax lookup", "ajax update",
+                    "import GET", "import POST", "import apply")
 # The AJAX lookup asked for on each screen (a field of its form_ajax_refs); others have none.
 AJAX_LOOKUPS = {"product": "supplier", "order": "customer", "stockmovement": "product",
                 "financialentry": "customer"}
@@ -259,6 +317,7 @@ ROUTE_OPERATIONS = {
     "index_view": "list", "details_view": "details", "export": "export csv",
     "create_view": "create GET", "edit_view": "edit GET", "delete_view": "delete POST",
     "action_view": "action delete", "ajax_lookup": "ajax lookup", "ajax_update": "ajax update",
+    "import_view": "import GET", "import_apply": "import apply",
     "history.index": "index", "history.object_history": "customer history",
     "migrations.index": "status page", "migrations.status_json": "status.json",
 }
@@ -328,7 +387,8 @@ def records(app):
     db.session.add(LoginLockout(email="alvo@teste.com.br", failures=5, window_started_at=utcnow(),
                                 locked_until=utcnow() + timedelta(minutes=15)))
     targets["signinevent"] = SignInEvent(kind=FAILURE, email="alvo@teste.com.br", ip="10.0.0.9")
-    db.session.add(targets["signinevent"])
+    targets["importrun"] = ImportRun(actor="cli", entity="customer", file_name="clientes.csv")
+    db.session.add_all([targets["signinevent"], targets["importrun"]])
     db.session.commit()
     return {endpoint: obj.id for endpoint, obj in targets.items()}
 
@@ -386,14 +446,36 @@ def _form(endpoint, ids):
         "role": lambda: {"name": "novo-papel", "description": "Papel novo"},
         "auditentry": lambda: {"actor": "intruso", "action": "delete", "entity": "Customer",
                                "object_id": "999"},
+        "importrun": lambda: {"actor": "intruso", "entity": "customer", "file_name": "x.csv"},
         "signinevent": lambda: {"kind": "login", "email": "intruso@teste.com.br",
                                 "ip": "10.0.0.66"},
     }
     return forms[endpoint]()
 
 
+def _first_category_name() -> str:
+    return db.session.scalar(select(Category.name).order_by(Category.id).limit(1))
+
+
+# A file of one valid line per importable screen (another screen gets the customers').
+IMPORT_FILES = {
+    "customer": lambda ids: f"CPF/CNPJ;Nome\r\n{random_cpf(_rng)};Cliente Importado\r\n",
+    "supplier": lambda ids: f"CNPJ;Razão social\r\n{random_cnpj(_rng)};Fornecedor Importado\r\n",
+    "category": lambda ids: "Nome\r\nCategoria Importada\r\n",
+    "product": lambda ids: "SKU;Nome;Categoria\r\nSKU-IMP;Produto Importado;"
+                           + _first_category_name() + "\r\n",
+    "financialentry": lambda ids: ("Tipo;Descrição;Valor;Vencimento\r\n"
+                                   "pagar;Importado;10,00;01/03/2026\r\n"),
+}
+
+
 def payload(endpoint, operation, ids) -> dict:
     target = str(ids[endpoint])
+    if operation == "import POST":
+        content = IMPORT_FILES.get(endpoint, IMPORT_FILES["customer"])(ids)
+        return {"file": (io.BytesIO(content.encode()), "importado.csv")}
+    if operation == "import apply":
+        return {}
     if operation in ("create POST", "edit POST"):
         return _form(endpoint, ids)
     if operation == "delete POST":

@@ -27,6 +27,8 @@ VIEW_ACTIONS = {
     "edit_view": "edit",
     "ajax_update": "edit",
     "delete_view": "delete",
+    "import_view": "create",
+    "import_apply": "create",
 }
 
 

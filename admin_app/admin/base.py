@@ -31,6 +31,7 @@ from . import access, list_rows, listing
 from .ajax import IndexedAjaxLoader
 from .errors import describe_integrity_error
 from .fields import GestaoModelConverter, clean_formdata, is_id
+from .importing import ImportScreens
 from .references import blocking_references
 
 
@@ -97,7 +98,7 @@ def automatic_formatters(model) -> dict:
     return formatters
 
 
-class GestaoModelView(ModelView):
+class GestaoModelView(ImportScreens, ModelView):
     """Base of every generated screen."""
 
     #: Roles that may list, see details and export.

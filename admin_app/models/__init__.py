@@ -9,9 +9,10 @@ from .parties import Customer, Supplier
 from .signin import LoginLockout, SignInEvent, UserSession  # noqa: F401  (own registry)
 from .sales import Order, OrderItem
 from .stock import StockMovement
+from .transfer import ImportRun
 from . import lifecycle  # noqa: F401  (session listeners for the rules)
 
 __all__ = [
-    "AuditEntry", "Category", "Customer", "FinancialEntry", "Order", "OrderItem",
+    "AuditEntry", "Category", "Customer", "FinancialEntry", "ImportRun", "Order", "OrderItem",
     "Product", "Role", "StockMovement", "Supplier", "User",
 ]

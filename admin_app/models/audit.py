@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy import Integer, JSON, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from admin_app.extensions import db
@@ -27,6 +27,8 @@ class AuditEntry(db.Model):
     entity: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[str] = mapped_column(String(60))
     changes: Mapped[dict | None] = mapped_column(JSON)
+    #: The import (models/transfer.py) that wrote the change, if one did.
+    import_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     user: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
 

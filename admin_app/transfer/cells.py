@@ -2,9 +2,13 @@
 backwards) by the imports: the text the list shows, related records by their natural key,
 and nothing a spreadsheet would run as a formula."""
 
+from datetime import date, datetime
+from decimal import Decimal
+
 from sqlalchemy import Boolean, Date, DateTime, Numeric, inspect
 from sqlalchemy.orm import RelationshipProperty
 
+from admin_app import formats
 from admin_app.i18n import gettext
 from admin_app.models import Category, Customer, Product, Supplier
 
@@ -83,3 +87,21 @@ def _related(record, key) -> str:
     if isinstance(record, (list, tuple, set)):  # a collection (a user's roles)
         return neutralise(", ".join(key(item) for item in record))
     return neutralise(key(record))
+
+
+def display(model, name: str, value) -> str:
+    """A field's value as the list shows it (an import preview's old -> new)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, Decimal):
+        kind = column_kind(model, name)
+        return formats.money(value) if kind == MONEY else formats.quantity(value)
+    if isinstance(value, datetime):
+        return formats.short_datetime(value)
+    if isinstance(value, date):
+        return formats.short_date(value)
+    if hasattr(type(value), "__table__"):
+        return NATURAL_KEYS.get(type(value), str)(value)
+    return str(value)

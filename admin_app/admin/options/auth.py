@@ -17,7 +17,7 @@ from admin_app.admin.history import (ACTION_LABELS, load_referenced, readable_ch
                                      view_for_entity)
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
-from admin_app.models import AuditEntry, Role, User
+from admin_app.models import AuditEntry, ImportRun, Role, User
 from admin_app.models import signin as signin_models
 from admin_app.models.auth import ADMIN, ROLE_NAMES
 from admin_app.rules import BusinessRuleError
@@ -231,6 +231,28 @@ class SignInEventOptions:
     column_formatters = {"kind": lambda v, c, m, n: str(EVENT_LABELS.get(m.kind, m.kind))}
 
 
+class ImportRunOptions:
+    """Every import (and preview) of a file into a list: read-only, administrators only."""
+    label, label_plural, category = _l("Import"), _l("Imports"), ADMINISTRATION
+    read_roles = access.ADMINS
+    writes = frozenset()
+    column_list = ("created_at", "actor", "entity", "file_name", "status", "rows", "created",
+                   "changed", "unchanged", "errors")
+    column_details_list = column_list + ("message", "finished_at")
+    column_labels = {"created_at": _l("When"), "actor": _l("Who"), "entity": _l("Entity"),
+                     "file_name": _l("File"), "status": _l("Status"), "rows": _l("Lines"),
+                     "created": _l("New"), "changed": _l("Changed"),
+                     "unchanged": _l("Unchanged"), "errors": _l("With errors"),
+                     "message": _l("Message"), "finished_at": _l("Finished at")}
+    column_filters = ("entity", "status", "created_at")  # each with an index
+    column_sortable_list = ("created_at", "entity", "status")
+    column_default_sort = ("created_at", True)
+    column_formatters = {"status": lambda v, c, m, n: str(IMPORT_STATUS.get(m.status, m.status))}
+
+
+IMPORT_STATUS = {"previewed": _l("Previewed"), "applied": _l("Applied"), "failed": _l("Failed")}
+
+
 EVENT_LABELS = {
     signin_models.LOGIN: _l("Signed in"), signin_models.FAILURE: _l("Failed sign-in"),
     signin_models.LOCKED: _l("Locked"), signin_models.UNLOCKED: _l("Unlocked"),
@@ -242,4 +264,4 @@ EVENT_LABELS = {
 
 
 AUTH_OPTIONS = {User: UserOptions, Role: RoleOptions, AuditEntry: AuditEntryOptions,
-                signin_models.SignInEvent: SignInEventOptions}
+                ImportRun: ImportRunOptions, signin_models.SignInEvent: SignInEventOptions}

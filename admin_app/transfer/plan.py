@@ -1,0 +1,281 @@
+"""The preview of an import: every line of the file classified as new, changed (with each
+field's old and new value), unchanged or error, writing nothing.
+
+Each line is checked by the screen's own form (create or edit), so an import accepts and
+refuses exactly what a person typing it would: CPF/CNPJ digits, UF, ranges, required
+fields, choices, uniqueness against the database. The natural key (entities.py) decides
+between creating and updating; the same key twice in one file is an error on both lines.
+"""
+
+import hashlib
+from dataclasses import dataclass, field as dataclass_field
+
+from flask_babel import force_locale
+from werkzeug.datastructures import MultiDict
+from wtforms import fields as wtf
+from wtforms.utils import unset_value
+
+from admin_app.i18n import SUPPORTED_LOCALES
+
+from . import cells, entities, reading, values, words
+
+NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
+SKIPPED_FIELDS = frozenset({"csrf_token", "expected_version"})
+
+
+@dataclass
+class Line:
+    line: int
+    status: str = NEW
+    key: str = ""
+    changes: list = dataclass_field(default_factory=list)   # (label, old, new)
+    errors: list = dataclass_field(default_factory=list)    # (column, reason)
+    values: dict = dataclass_field(default_factory=dict)    # field -> value to write
+    record_id: int | None = None
+    version: int | None = None
+
+
+@dataclass
+class Plan:
+    entity: str
+    file_name: str
+    lines: list
+    ignored_columns: list
+
+    def count(self, status: str) -> int:
+        return sum(1 for line in self.lines if line.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return not any(line.errors for line in self.lines)
+
+    def digest(self) -> str:
+        """A fingerprint of what applying would do: the same file previewed again gives the
+        same one unless a record it touches changed meanwhile."""
+        summary = hashlib.sha256()
+        for line in self.lines:
+            summary.update(repr((line.line, line.status, line.key, line.record_id,
+                                 line.version, line.changes)).encode())
+        return summary.hexdigest()
+
+    def error_messages(self) -> list[str]:
+        return [words.ERROR_LINE % {"line": line.line, "column": column, "reason": reason}
+                for line in self.lines for column, reason in line.errors]
+
+
+def _norm(text) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+class Columns:
+    """Which header names which form field: the labels the export writes (in every
+    language) or the field names; export-only columns (stock, totals) are ignored."""
+
+    def __init__(self, view, template):
+        self.view = view
+        self.accepted = {}   # normalised header -> field name
+        self.ignored = set()
+        names = [f.name for f in template if f.name not in SKIPPED_FIELDS]
+        for name in names:
+            self.accepted[_norm(name)] = name
+            for label in self._labels(name):
+                self.accepted[_norm(label)] = name
+        for name, _label in view._export_columns:
+            if name not in names:
+                self.ignored.update(_norm(label) for label in self._labels(name))
+                self.ignored.add(_norm(name))
+        self.names = names
+        self.required = [f.name for f in template
+                         if f.name in names and f.flags.required]
+
+    def _labels(self, name) -> list[str]:
+        labels = []
+        for locale in SUPPORTED_LOCALES:
+            with force_locale(locale):
+                labels.append(str(self.view.get_column_name(name)))
+        return labels
+
+    def label(self, name) -> str:
+        return str(self.view.get_column_name(name))
+
+    def map(self, headers: list[str]) -> tuple[dict[int, str], list[str]]:
+        """column index -> field name, and the ignored headers; or FileProblem."""
+        mapping, ignored, unknown, seen = {}, [], [], {}
+        for index, header in enumerate(headers):
+            if not header:
+                continue
+            wanted = _norm(header)
+            if wanted in self.accepted:
+                name = self.accepted[wanted]
+                if name in seen:
+                    raise reading.FileProblem(words.REPEATED_COLUMN % {"column": header})
+                seen[name] = index
+                mapping[index] = name
+            elif wanted in self.ignored:
+                ignored.append(header)
+            else:
+                unknown.append(header)
+        if unknown:
+            raise reading.FileProblem(words.UNKNOWN_COLUMNS % {
+                "columns": ", ".join(unknown),
+                "accepted": ", ".join(self.label(n) for n in self.names)})
+        missing = [self.label(n) for n in self.required if n not in seen]
+        if missing:
+            raise reading.FileProblem(words.MISSING_COLUMNS % {"columns": ", ".join(missing)})
+        return mapping, ignored
+
+
+class Planner:
+    """Builds the Plan of one file for one screen."""
+
+    def __init__(self, view):
+        self.view = view
+        self.model = view.model
+        self.key = entities.KEYS[view.endpoint]
+        self.create_form = view._create_form_class
+        self.edit_form = view._edit_form_class
+        self.template = self.create_form(meta={"csrf": False})
+        self.columns = Columns(view, self.template)
+        self.related = entities.RelatedFinder()
+
+    def plan(self, file_name: str, table: reading.Table) -> Plan:
+        mapping, ignored = self.columns.map(table.headers)
+        key_index = next((i for i, n in mapping.items() if self.key and n == self.key.field),
+                         None)
+        existing = {}
+        if self.key is not None:
+            stored = [self._stored_key(cells_[key_index]) for _line, cells_ in table.rows
+                      if key_index is not None and key_index < len(cells_)]
+            existing = entities.find_existing(self.model, self.key, [s for s in stored if s])
+        lines, first_line_of = [], {}
+        for number, row in table.rows:
+            line = self._line(number, row, mapping, key_index, existing)
+            if line.key:
+                other = first_line_of.setdefault(line.key, line)
+                if other is not line:
+                    self._twice(line, other)
+            lines.append(line)
+        return Plan(self.view.endpoint, file_name, lines, ignored)
+
+    def _stored_key(self, cell) -> str:
+        try:
+            text = values.document(cell) if self.key.field in ("document", "cnpj") \
+                else values.plain_text(cell)
+        except values.BadCell:
+            return ""
+        return entities.lookup_key(self.model, self.key.stored(text)) if text else ""
+
+    def _twice(self, line: Line, other: Line) -> None:
+        header = self.columns.label(self.key.field)
+        for this, that in ((line, other), (other, line)):
+            this.errors.append((header, words.KEY_TWICE % {"value": this.key,
+                                                           "other": that.line}))
+            this.status = ERROR
+
+    def _line(self, number, row, mapping, key_index, existing) -> Line:
+        line = Line(number)
+        formdata = self._formdata(line, row, mapping)
+        record = self._record(line, row, key_index, existing)
+        if line.errors:
+            line.status = ERROR
+            return line
+        form = self._form(formdata, record)
+        if not form.validate():
+            for name, messages in form.errors.items():
+                for message in messages if isinstance(messages, list) else [messages]:
+                    line.errors.append((self.columns.label(name), str(message)))
+            line.status = ERROR
+            return line
+        self._classify(line, form, record, set(formdata))
+        return line
+
+    def _formdata(self, line: Line, row, mapping) -> MultiDict:
+        """The cells as the form's fields would receive them; bad cells noted on the line."""
+        formdata = MultiDict()
+        for index, name in mapping.items():
+            cell = row[index] if index < len(row) else None
+            try:
+                formdata.setlist(name, self._form_input(name, cell))
+            except values.BadCell as problem:
+                line.errors.append((self.columns.label(name), str(problem)))
+        return formdata
+
+    def _record(self, line: Line, row, key_index, existing):
+        """The record this line's key names, if it exists (None: the line creates one)."""
+        if self.key is None:
+            return None
+        has_key = key_index is not None and key_index < len(row)
+        line.key = self._stored_key(row[key_index]) if has_key else ""
+        if not line.key and not line.errors:
+            line.errors.append((self.columns.label(self.key.field), str(words.KEY_MISSING)))
+        return existing.get(line.key)
+
+    def _form(self, formdata, record):
+        """The screen's create or edit form; a column the file lacks keeps its value."""
+        form_class = self.edit_form if record is not None else self.create_form
+        form = form_class(formdata, obj=record, meta={"csrf": False})
+        if hasattr(form, "expected_version"):
+            del form.expected_version
+        for name in self.columns.names:
+            if name not in formdata:
+                form[name].process(None, getattr(record, name) if record is not None
+                                   else unset_value)
+        return form
+
+    def _form_input(self, name, cell) -> list[str]:
+        form_field = self.template[name]
+        relation = self._relation_model(name)
+        if relation is not None:
+            return [self.related.id_of(relation, cell) or _blank(form_field)]
+        if isinstance(form_field, wtf.SelectField):
+            return [values.choice(cell, self._choices(form_field)) or _blank(form_field)]
+        return values.form_input(form_field, cell)
+
+    def _relation_model(self, name):
+        prop = getattr(getattr(self.model, name, None), "property", None)
+        mapper = getattr(prop, "mapper", None)
+        return mapper.class_ if mapper is not None else None
+
+    def _choices(self, form_field):
+        choices = []
+        for value, _label in form_field.choices or ():
+            labels = set()
+            for locale in SUPPORTED_LOCALES:
+                with force_locale(locale):
+                    labels.add(_norm(_label))
+            choices.append((value, labels))
+        return choices
+
+    def _classify(self, line: Line, form, record, present: set) -> None:
+        wanted = {f.name: f.data for f in form if f.name in self.columns.names}
+        if record is None:
+            line.status, line.values = NEW, wanted
+            return
+        line.record_id, line.version = record.id, getattr(record, "version", None)
+        for name in self.columns.names:
+            if name not in present:
+                continue
+            old, new = getattr(record, name), wanted[name]
+            if _same(old, new):
+                continue
+            line.values[name] = new
+            line.changes.append((self.columns.label(name), cells.display(self.model, name, old),
+                                 cells.display(self.model, name, new)))
+        line.status = CHANGED if line.values else UNCHANGED
+
+
+def _blank(form_field) -> str:
+    """What a picker posts when nothing is chosen (Flask-Admin's `__None`, if it allows it)."""
+    return "__None" if getattr(form_field, "allow_blank", False) else ""
+
+
+def _same(old, new) -> bool:
+    if old in (None, "") and new in (None, ""):
+        return True
+    return old == new
+
+
+def preview(view, file_name: str, data: bytes, max_rows: int, max_mb: int) -> Plan:
+    """Read and classify the file; raises reading.FileProblem when it cannot be read."""
+    table = reading.read(file_name, data, max_rows, max_mb)
+    return Planner(view).plan(file_name, table)

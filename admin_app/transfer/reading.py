@@ -1,0 +1,172 @@
+"""A spreadsheet file as a header and rows of cells, refused early and in words when it is
+not one: a wrong extension, too big, NUL bytes, an XLSX zip bomb, too many rows or columns,
+a line of a megabyte.
+
+CSV comes as Brazilian Excel writes it or as anything else does: UTF-8 with or without a
+byte-order mark, else Windows-1252; `;`, `,` or tab between cells (the one the header line
+uses most). XLSX is read by openpyxl in read-only mode after its zip directory says how
+big it unpacks. Cells stay as read (text from CSV; numbers, dates and text from XLSX);
+values.py makes sense of them.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Iterator
+
+from . import words
+
+MAX_COLUMNS = 200
+MAX_LINE_BYTES = 1024 * 1024
+#: An XLSX may unpack to this many times the upload limit, and never past this ratio per
+#: member (a real sheet compresses about 10:1; a zip bomb thousands to one).
+XLSX_EXPANSION, XLSX_MEMBER_RATIO = 10, 200
+DELIMITERS = (";", ",", "\t")
+
+
+class FileProblem(ValueError):
+    """The file cannot be imported at all; the message says why, in the user's language."""
+
+
+@dataclass
+class Formula:
+    """An XLSX cell holding a formula (refused, with the line and column)."""
+    text: str
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, list]]   # (line number in the file, cells)
+
+
+def read(filename: str, data: bytes, max_rows: int, max_mb: int) -> Table:
+    name = (filename or "").lower()
+    if not name.endswith((".csv", ".xlsx")):
+        raise FileProblem(str(words.NOT_A_SPREADSHEET))
+    if not data:
+        raise FileProblem(str(words.EMPTY_FILE))
+    if len(data) > max_mb * 1024 * 1024:
+        raise FileProblem(words.TOO_BIG % {"mb": max_mb})
+    lines = _xlsx_lines(data, max_mb) if name.endswith(".xlsx") else _csv_lines(data)
+    return _table(lines, max_rows)
+
+
+def _table(lines: Iterator[tuple[int, list]], max_rows: int) -> Table:
+    first = next(lines, None)
+    if first is None or not any(_filled(c) for c in first[1]):
+        raise FileProblem(str(words.NO_HEADER))
+    headers = [str(c if c is not None else "").strip() for c in first[1]]
+    while headers and not headers[-1]:
+        headers.pop()
+    if len(headers) > MAX_COLUMNS:
+        raise FileProblem(words.TOO_MANY_COLUMNS % {"columns": MAX_COLUMNS})
+    rows = []
+    for line, cells in lines:
+        if not any(_filled(c) for c in cells):
+            continue  # blank lines (Excel leaves a few at the end)
+        if len(rows) >= max_rows:
+            raise FileProblem(words.TOO_MANY_ROWS % {"rows": max_rows})
+        if len(cells) > MAX_COLUMNS:
+            raise FileProblem(words.TOO_MANY_COLUMNS % {"columns": MAX_COLUMNS})
+        rows.append((line, list(cells[:len(headers)])))
+    if not rows:
+        raise FileProblem(str(words.NO_ROWS))
+    return Table(headers, rows)
+
+
+def _filled(cell) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+# -- CSV --------------------------------------------------------------------------------------
+def decode(data: bytes) -> str:
+    if b"\x00" in data:
+        raise FileProblem(str(words.NUL_BYTES))
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise FileProblem(str(words.UNKNOWN_ENCODING)) from None
+
+
+def delimiter(text: str) -> str:
+    """The separator the header line uses most (outside quotes)."""
+    header = text.split("\n", 1)[0]
+    outside, quoted = [], False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(char)
+    counts = {d: outside.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+def _csv_lines(data: bytes) -> Iterator[tuple[int, list]]:
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
+    previous = csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                line = reader.line_num
+                if "field larger than field limit" in str(exc):
+                    raise FileProblem(words.LINE_TOO_LONG % {
+                        "line": line, "kb": MAX_LINE_BYTES // 1024}) from None
+                raise FileProblem(words.BAD_CSV % {"line": line, "reason": exc}) from None
+            if sum(len(c) for c in cells) > MAX_LINE_BYTES:
+                raise FileProblem(words.LINE_TOO_LONG % {
+                    "line": reader.line_num, "kb": MAX_LINE_BYTES // 1024})
+            yield reader.line_num, cells
+    finally:
+        csv.field_size_limit(previous)
+
+
+# -- XLSX -------------------------------------------------------------------------------------
+def _check_zip(data: bytes, max_mb: int) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise FileProblem(str(words.BAD_XLSX)) from None
+    limit = max_mb * 1024 * 1024 * XLSX_EXPANSION
+    total = 0
+    for member in archive.infolist():
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if total > limit or (member.file_size > 1024 * 1024 and ratio > XLSX_MEMBER_RATIO):
+            raise FileProblem(words.XLSX_BOMB % {"mb": limit // (1024 * 1024)})
+
+
+def _xlsx_lines(data: bytes, max_mb: int) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    _check_zip(data, max_mb)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = book.worksheets[0]
+    except Exception:  # openpyxl raises many kinds for a damaged workbook
+        raise FileProblem(str(words.BAD_XLSX)) from None
+    try:
+        for number, row in enumerate(sheet.iter_rows(), 1):
+            if len(row) > MAX_COLUMNS:
+                raise FileProblem(words.TOO_MANY_COLUMNS % {"columns": MAX_COLUMNS})
+            yield number, [Formula(str(c.value)) if c.data_type == "f" else c.value
+                           for c in row]
+    except FileProblem:
+        raise
+    except Exception:
+        raise FileProblem(str(words.BAD_XLSX)) from None
+    finally:
+        book.close()
