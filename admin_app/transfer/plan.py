@@ -12,7 +12,9 @@ from dataclasses import dataclass, field as dataclass_field
 
 from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
+from flask_admin.contrib.sqla.validators import Unique
 from wtforms import fields as wtf
+from wtforms.fields.core import UnboundField
 from wtforms.utils import unset_value
 
 from admin_app.i18n import SUPPORTED_LOCALES
@@ -132,11 +134,14 @@ class Planner:
         self.view = view
         self.model = view.model
         self.key = entities.KEYS[view.endpoint]
-        self.create_form = view._create_form_class
-        self.edit_form = view._edit_form_class
+        self.create_form = _without_unique_key(view._create_form_class, self.key)
+        self.edit_form = _without_unique_key(view._edit_form_class, self.key)
         self.template = self.create_form(meta={"csrf": False})
         self.columns = Columns(view, self.template)
         self.related = entities.RelatedFinder()
+        self._choice_cache = {}
+        self._forms = {}
+        self._relations = {}
 
     def plan(self, file_name: str, table: reading.Table) -> Plan:
         mapping, ignored = self.columns.map(table.headers)
@@ -211,11 +216,19 @@ class Planner:
         return existing.get(line.key)
 
     def _form(self, formdata, record):
-        """The screen's create or edit form; a column the file lacks keeps its value."""
-        form_class = self.edit_form if record is not None else self.create_form
-        form = form_class(formdata, obj=record, meta={"csrf": False})
-        if hasattr(form, "expected_version"):
-            del form.expected_version
+        """The screen's create or edit form filled with this line; a column the file lacks
+        keeps the record's value. One form of each kind, processed again for every line
+        (building a form costs more than checking it)."""
+        kind = "edit" if record is not None else "create"
+        form = self._forms.get(kind)
+        if form is None:
+            form_class = self.edit_form if record is not None else self.create_form
+            form = self._forms[kind] = form_class(meta={"csrf": False})
+            if hasattr(form, "expected_version"):
+                del form.expected_version
+            _quick_choice_checks(form)
+        form._obj = record
+        form.process(formdata, obj=record)
         for name in self.columns.names:
             if name not in formdata:
                 form[name].process(None, getattr(record, name) if record is not None
@@ -232,11 +245,18 @@ class Planner:
         return values.form_input(form_field, cell)
 
     def _relation_model(self, name):
-        prop = getattr(getattr(self.model, name, None), "property", None)
-        mapper = getattr(prop, "mapper", None)
-        return mapper.class_ if mapper is not None else None
+        if name not in self._relations:
+            prop = getattr(getattr(self.model, name, None), "property", None)
+            mapper = getattr(prop, "mapper", None)
+            self._relations[name] = mapper.class_ if mapper is not None else None
+        return self._relations[name]
 
     def _choices(self, form_field):
+        if form_field.name not in self._choice_cache:
+            self._choice_cache[form_field.name] = self._choices_in_every_language(form_field)
+        return self._choice_cache[form_field.name]
+
+    def _choices_in_every_language(self, form_field):
         choices = []
         for value, _label in form_field.choices or ():
             labels = set()
@@ -262,6 +282,39 @@ class Planner:
             line.changes.append((self.columns.label(name), cells.display(self.model, name, old),
                                  cells.display(self.model, name, new)))
         line.status = CHANGED if line.values else UNCHANGED
+
+
+def _quick_choice_checks(form) -> None:
+    """A fixed list of options (UF, unit, kind) checked against a set: WTForms walks and
+    normalises every option of the list for every line otherwise. Same rule, same words."""
+    for form_field in form:
+        choices = getattr(form_field, "choices", None)
+        if not isinstance(form_field, wtf.SelectField) or not isinstance(choices, (list, tuple)):
+            continue
+        allowed = {value for value, _label in choices}
+        blank_ok = getattr(form_field, "allow_blank", False)
+
+        def check(_form, field=form_field, allowed=allowed, blank_ok=blank_ok):
+            if field.data in allowed or (blank_ok and field.data is None):
+                return
+            raise ValueError(field.gettext("Not a valid choice."))
+        form_field.pre_validate = check
+
+
+def _without_unique_key(form_class, key):
+    """The form with no uniqueness query on the key field: the planner has already read
+    every record a key of the file names (one query per thousand keys, not one per line),
+    and the same key twice in the file is an error of its own."""
+    if key is None:
+        return form_class
+    unbound = getattr(form_class, key.field, None)
+    if unbound is None:
+        return form_class
+    validators = [v for v in unbound.kwargs.get("validators") or ()
+                  if not isinstance(v, Unique)]
+    field = UnboundField(unbound.field_class, *unbound.args,
+                         **{**unbound.kwargs, "validators": validators})
+    return type(form_class.__name__, (form_class,), {key.field: field})
 
 
 def _blank(form_field) -> str:
