@@ -31,8 +31,11 @@ demo: db
 	$(BIN)/python manage.py ensure-demo-admin
 	$(BIN)/python manage.py migrations demo-envs
 
+# The panel and its worker (big imports and exports); Ctrl-C stops both.
 run: demo
 	@echo "Gestão Admin: http://$(HOST):$(PORT)/  (log in with the administrator printed above)"
+	$(BIN)/python manage.py worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app admin_app run --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's chromium (never a downloaded browser).

@@ -70,6 +70,7 @@ def register_extensions(app: Flask) -> None:
 def register_admin(app: Flask) -> None:
     from .admin.dashboard import DashboardView
     from .admin.history import HistoryView
+    from .admin.jobs import JobsView
     from .admin.migrations import MigrationsView
     from .admin.registry import register_model_views
 
@@ -84,6 +85,7 @@ def register_admin(app: Flask) -> None:
     admin.add_view(HistoryView(name=lazy_gettext("History"), endpoint="history",
                                url="/admin/history"))
     admin.add_view(MigrationsView())
+    admin.add_view(JobsView())
     app.extensions["gestao_admin"] = admin
 
     @security.context_processor

@@ -5,7 +5,7 @@ import secrets
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_security import hash_password
 from sqlalchemy import select
 
@@ -137,12 +137,23 @@ def ensure_demo_admin_command(email):
     click.echo("This password is shown only now.")
 
 
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time.")
+@with_appcontext
+def worker_command(workers):
+    """Run the background jobs (big imports and exports) until stopped."""
+    from .jobs.tasks import run_worker
+
+    run_worker(current_app._get_current_object(), workers)
+
+
 def register(app) -> None:
     from .ops.cli import migrations_cli
     from .transfer.cli import export_command, import_command
     app.cli.add_command(migrations_cli)
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ensure_demo_admin_command)

@@ -98,6 +98,9 @@ def transfer_settings(environ) -> dict:
         "GESTAO_IMPORT_MAX_MB": _whole_number(environ, "GESTAO_IMPORT_MAX_MB", 20),
         # files between an import's preview and its apply (default: instance/imports)
         "GESTAO_IMPORT_DIR": environ.get("GESTAO_IMPORT_DIR"),
+        # imports and exports of more lines than this run in the worker (admin_app/jobs/)
+        "GESTAO_JOB_ROWS": _whole_number(environ, "GESTAO_JOB_ROWS", 10_000),
+        "GESTAO_EXPORT_DIR": environ.get("GESTAO_EXPORT_DIR"),
     }
 
 

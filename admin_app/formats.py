@@ -164,3 +164,47 @@ def short_datetime(value: datetime) -> str:
     if zone is not None:  # what flask_babel.to_user_timezone does, without pytz's normalize
         value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(zone)
     return write(value)
+
+
+# -- writers bound once to the current locale (exports write a million values) ----------------
+def money_writer():
+    """`money` for every value of one export: the locale looked up once, not per value."""
+    write = _number_writer(str(get_locale()), CURRENCY)
+    return _fast_or(write, money)
+
+
+def quantity_writer():
+    write = _number_writer(str(get_locale()), None)
+    return _fast_or(write, quantity)
+
+
+def _fast_or(write, slow):
+    if write is None:
+        return slow
+
+    def fast(value):
+        if isinstance(value, Decimal):
+            return write(value) if value.is_finite() else slow(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return write(Decimal(value))
+        return slow(value)
+    return fast
+
+
+def date_writer():
+    write = _date_writer(str(get_locale()), False)
+    if write is None:
+        return short_date
+    return lambda value: short_date(value) if isinstance(value, datetime) else write(value)
+
+
+def datetime_writer():
+    write, zone = _date_writer(str(get_locale()), True), get_timezone()
+    if write is None:
+        return short_datetime
+
+    def fast(value):
+        if zone is not None:
+            value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(zone)
+        return write(value)
+    return fast

@@ -6,6 +6,9 @@
                  generated history (~1.6 M rows) in SQLite and PostgreSQL (bench/dashboard.py)
     lists        list screens, forms and exports at 1 M rows under gunicorn, ours against
                  stock Flask-Admin, SQLite and PostgreSQL (bench/lists.py)
+    transfer     import preview/apply rows/s and peak memory at 10,000 and 100,000 lines,
+                 export of 1 M products (CSV, XLSX), ours against a naive baseline, SQLite
+                 and PostgreSQL (bench/transfer.py)
 """
 
 import sys
@@ -14,6 +17,7 @@ BENCHMARKS = {
     "migrations": "bench.migrations_page",
     "dashboard": "bench.dashboard",
     "lists": "bench.lists",
+    "transfer": "bench.transfer",
 }
 
 

@@ -32,6 +32,9 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     # Files kept between an import's preview and its apply.
     "GESTAO_IMPORT_DIR": tempfile.mkdtemp(prefix="gestao-imports-"),
+    "GESTAO_EXPORT_DIR": tempfile.mkdtemp(prefix="gestao-exports-"),
+    # Jobs run at once in the test's process (test_jobs.py also runs a real worker).
+    "GESTAO_JOBS_INLINE": True,
     "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {"argon2__rounds": 1,
                                                "argon2__memory_cost": 512},
 }

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from admin_app.demo import random_cnpj, random_cpf
 from admin_app.extensions import db
-from admin_app.models import Category, ImportRun, Role
+from admin_app.models import Category, ImportRun, Job, Role
 from admin_app.models.base import utcnow
 from admin_app.models.signin import FAILURE, LoginLockout, SignInEvent
 from tests import factories as f
@@ -245,6 +245,30 @@ EXPECTED = {
         "import POST":        (LOGIN,  DENIED, DENIED, DENIED),
         "import apply":       (LOGIN,  DENIED, DENIED, DENIED),
     },
+    # The worker's jobs, likewise.
+    "job": {
+        "list":               (LOGIN,  DENIED, DENIED, OK),
+        "details":            (LOGIN,  DENIED, DENIED, OK),
+        "export csv":         (LOGIN,  DENIED, DENIED, OK),
+        "create GET":         (LOGIN,  DENIED, DENIED, DENIED),
+        "create POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "edit GET":           (LOGIN,  DENIED, DENIED, DENIED),
+        "edit POST":          (LOGIN,  DENIED, DENIED, DENIED),
+        "delete POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "action delete":      (LOGIN,  DENIED, DENIED, DENIED),
+        "ajax lookup":        (LOGIN,  DENIED, DENIED, ABSENT),
+        "ajax update":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import GET":         (LOGIN,  DENIED, DENIED, DENIED),
+        "import POST":        (LOGIN,  DENIED, DENIED, DENIED),
+        "import apply":       (LOGIN,  DENIED, DENIED, DENIED),
+    },
+    # A job's own page: the one who started it, or an administrator (this one is nobody's).
+    "jobs": {
+        "my jobs":            (LOGIN,  OK,     OK,     OK),
+        "job page":           (LOGIN,  ABSENT, ABSENT, OK),
+        "job status":         (LOGIN,  ABSENT, ABSENT, OK),
+        "job download":       (LOGIN,  ABSENT, ABSENT, ABSENT),
+    },
     # The sign-in trail, like the audit trail: read-only, administrators only.
     "signinevent": {
         "list":               (LOGIN,  DENIED, DENIED, OK),
@@ -305,6 +329,10 @@ OPERATIONS = {
     "import GET": ("GET", "import/"),
     "import POST": ("POST", "import/"),
     "import apply": ("POST", "import/{importrun}/apply"),
+    "my jobs": ("GET", ""),
+    "job page": ("GET", "{job}/"),
+    "job status": ("GET", "{job}/status.json"),
+    "job download": ("GET", "{job}/download"),
 }
 MODEL_OPERATIONS = ("list", "details", "export csv", "create GET", "create POST", "edit GET",
                     "edit POST", "delete POST", "action delete", "ajax lookup", "ajax update",
@@ -318,6 +346,8 @@ ROUTE_OPERATIONS = {
     "create_view": "create GET", "edit_view": "edit GET", "delete_view": "delete POST",
     "action_view": "action delete", "ajax_lookup": "ajax lookup", "ajax_update": "ajax update",
     "import_view": "import GET", "import_apply": "import apply",
+    "jobs.index": "my jobs", "jobs.job_page": "job page", "jobs.job_status": "job status",
+    "jobs.download": "job download",
     "history.index": "index", "history.object_history": "customer history",
     "migrations.index": "status page", "migrations.status_json": "status.json",
 }
@@ -388,7 +418,8 @@ def records(app):
                                 locked_until=utcnow() + timedelta(minutes=15)))
     targets["signinevent"] = SignInEvent(kind=FAILURE, email="alvo@teste.com.br", ip="10.0.0.9")
     targets["importrun"] = ImportRun(actor="cli", entity="customer", file_name="clientes.csv")
-    db.session.add_all([targets["signinevent"], targets["importrun"]])
+    targets["job"] = Job(kind="export", entity="customer", status="failed", message="teste")
+    db.session.add_all([targets["signinevent"], targets["importrun"], targets["job"]])
     db.session.commit()
     return {endpoint: obj.id for endpoint, obj in targets.items()}
 
@@ -447,6 +478,7 @@ def _form(endpoint, ids):
         "auditentry": lambda: {"actor": "intruso", "action": "delete", "entity": "Customer",
                                "object_id": "999"},
         "importrun": lambda: {"actor": "intruso", "entity": "customer", "file_name": "x.csv"},
+        "job": lambda: {"kind": "export", "entity": "customer", "status": "done"},
         "signinevent": lambda: {"kind": "login", "email": "intruso@teste.com.br",
                                 "ip": "10.0.0.66"},
     }

@@ -8,7 +8,7 @@ from admin_app import create_app
 from admin_app.headers import HSTS
 from tests.conftest import TEST_CONFIG, csrf_token
 
-ARGUMENTS = {"export_type": "csv", "entity": "customer", "object_id": "1", "run_id": 1}
+ARGUMENTS = {"export_type": "csv", "entity": "customer", "object_id": "1", "run_id": 1, "job_id": 1}
 EXPECTED = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",

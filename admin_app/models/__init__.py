@@ -10,9 +10,11 @@ from .signin import LoginLockout, SignInEvent, UserSession  # noqa: F401  (own r
 from .sales import Order, OrderItem
 from .stock import StockMovement
 from .transfer import ImportRun
+from .jobs import Job
 from . import lifecycle  # noqa: F401  (session listeners for the rules)
 
 __all__ = [
-    "AuditEntry", "Category", "Customer", "FinancialEntry", "ImportRun", "Order", "OrderItem",
+    "AuditEntry", "Category", "Customer", "FinancialEntry", "ImportRun", "Job", "Order",
+    "OrderItem",
     "Product", "Role", "StockMovement", "Supplier", "User",
 ]

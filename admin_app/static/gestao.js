@@ -20,4 +20,26 @@
       window.faForm.addInlineField(target, target.dataset.inlineAdd);
     }
   }, true);
+
+  // A background job's page (templates/admin/job.html): follow its progress, and show its
+  // result (reload) once it has finished.
+  var job = document.getElementById("job");
+  if (job && job.dataset.jobFinished === "no") {
+    var poll = function () {
+      fetch(job.dataset.jobStatus, {credentials: "same-origin"})
+        .then(function (response) { return response.json(); })
+        .then(function (state) {
+          document.getElementById("job-label").textContent = state.label;
+          var bar = document.getElementById("job-bar");
+          bar.style.width = state.percent + "%";
+          bar.textContent = state.percent + "%";
+          bar.setAttribute("aria-valuenow", state.percent);
+          document.getElementById("job-count").textContent =
+            state.done.toLocaleString() + " / " + state.total.toLocaleString();
+          if (state.finished) { window.location.reload(); } else { setTimeout(poll, 1000); }
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    };
+    setTimeout(poll, 1000);
+  }
 })();

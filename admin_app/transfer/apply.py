@@ -27,15 +27,20 @@ class ImportRefused(Exception):
 def record_preview(plan: Plan, user_id, actor: str) -> ImportRun:
     """The import's record, with the preview's counts (the caller commits)."""
     run = ImportRun(user_id=user_id, actor=actor, entity=plan.entity,
-                    file_name=plan.file_name[:255], status=PREVIEWED, rows=len(plan.lines),
-                    created=plan.count(NEW), changed=plan.count(CHANGED),
-                    unchanged=plan.count(UNCHANGED), errors=plan.count(ERROR))
+                    file_name=plan.file_name[:255], status=PREVIEWED)
+    count_preview(run, plan)
     db.session.add(run)
     db.session.flush()
     return run
 
 
-def apply(view, plan: Plan, run: ImportRun, user_id, actor: str) -> ImportRun:
+def count_preview(run: ImportRun, plan: Plan) -> None:
+    run.rows, run.created, run.changed = len(plan.lines), plan.count(NEW), plan.count(CHANGED)
+    run.unchanged, run.errors = plan.count(UNCHANGED), plan.count(ERROR)
+    run.digest = plan.digest() if plan.ok else None
+
+
+def apply(view, plan: Plan, run: ImportRun, user_id, actor: str, progress=None) -> ImportRun:
     """Write every new and changed line and commit; on any refusal roll back everything,
     mark the import failed with the reason, and raise ImportRefused."""
     if not plan.ok:
@@ -44,7 +49,7 @@ def apply(view, plan: Plan, run: ImportRun, user_id, actor: str) -> ImportRun:
     db.session.info[audit.IMPORT_KEY] = run_id
     db.session.info[audit.ACTOR_KEY] = (user_id, actor)
     try:
-        _write(view.model, plan)
+        _write(view.model, plan, progress)
         run.status, run.finished_at = APPLIED, utcnow()
         db.session.commit()
     except (ImportRefused, BusinessRuleError, IntegrityError) as problem:
@@ -60,9 +65,11 @@ def apply(view, plan: Plan, run: ImportRun, user_id, actor: str) -> ImportRun:
     return run
 
 
-def _write(model, plan: Plan) -> None:
-    stale, pending = [], 0
-    for line in plan.lines:
+def _write(model, plan: Plan, progress=None) -> None:
+    stale, pending, total = [], 0, len(plan.lines)
+    for done, line in enumerate(plan.lines):
+        if progress is not None and done % FLUSH_EVERY == 0:
+            progress(done, total)
         if line.status == NEW:
             record = model()
             for name, value in line.values.items():

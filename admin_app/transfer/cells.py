@@ -9,12 +9,13 @@ from sqlalchemy import Boolean, Date, DateTime, Numeric, inspect
 from sqlalchemy.orm import RelationshipProperty
 
 from admin_app import formats
+from admin_app.extensions import db
 from admin_app.i18n import gettext
 from admin_app.models import Category, Customer, Product, Supplier
 
 #: A cell starting with one of these is a formula to Excel and LibreOffice (OWASP "CSV
 #: injection"): it is written with a leading apostrophe, which they show as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = frozenset("=+-@\t\r")
 #: A related record is written with the key an import finds it by (a customer as its name
 #: with the CPF/CNPJ in parentheses, as the panel shows it everywhere).
 NATURAL_KEYS = {
@@ -27,7 +28,7 @@ TEXT, MONEY, NUMBER, DATE, DATETIME = "text", "money", "number", "date", "dateti
 
 
 def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if text and text[0] in FORMULA_START else text
 
 
 def yes_no(value) -> str:
@@ -50,19 +51,97 @@ def column_kind(model, name: str) -> str:
 
 
 def text_writer(view, name: str):
-    """A function writing this column of a record as the list shows it, as plain text."""
+    """A function writing this column of a record as the list shows it, as plain text,
+    in the current locale (bound once: an export calls it a million times)."""
     formatter = (view.column_formatters_export or {}).get(name)
+    kind = getattr(formatter, "kind", None)
+    if kind in KIND_WRITERS:
+        return _remembering(name, KIND_WRITERS[kind]())
     if formatter is not None:
         return lambda row: _text(formatter(view, None, row, name))
     attribute = getattr(view.model, name, None)
     prop = getattr(attribute, "property", None)
     if isinstance(prop, RelationshipProperty):
         key = NATURAL_KEYS.get(prop.mapper.class_, str)
-        return lambda row: _related(getattr(row, name), key)
+        local = [inspect(view.model).get_property_by_column(c).key for c in prop.local_columns]
+        if prop.uselist or len(local) != 1:
+            return lambda row: _related(getattr(row, name), key)
+        # The same category or supplier on thousands of rows: written once per key, found
+        # by the row's own foreign key, so the related record is loaded only the first time.
+        foreign_key, written = local[0], {}
+
+        def related(row):
+            fk = getattr(row, foreign_key)
+            if fk is None:
+                return ""
+            text = written.get(fk)
+            if text is None:
+                record = db.session.get(prop.mapper.class_, fk)
+                text = written[fk] = "" if record is None else neutralise(key(record))
+            return text
+        return related
     column = inspect(view.model).columns.get(name)
     if column is not None and isinstance(column.type, Boolean):
-        return lambda row: _boolean(getattr(row, name))
+        words = {True: yes_no(True), False: yes_no(False), None: ""}
+        return lambda row: words[getattr(row, name)]
+    if "." not in name:
+        return lambda row: _text(getattr(row, name))
     return lambda row: _text(_value(row, name))
+
+
+KIND_WRITERS = {"money": formats.money_writer, "number": formats.quantity_writer,
+                "date": formats.date_writer, "datetime": formats.datetime_writer}
+
+
+#: Distinct values a column's writer remembers (a stock of 3, a price of R$ 9,90: the same
+#: few thousand values on a million rows, each formatted once).
+REMEMBERED = 50_000
+
+
+def _remembering(name: str, write):
+    written = {None: ""}
+
+    def cell(row):
+        value = getattr(row, name)
+        text = written.get(value)
+        if text is None:
+            text = neutralise(write(value))
+            if len(written) < REMEMBERED:
+                written[value] = text
+        return text
+    return cell
+
+
+def plain_export(view) -> bool:
+    """True when every exported column is a stored column (or a many-to-one written by its
+    key) without a formatter of its own: the export then reads plain rows, not mapped
+    objects, several times faster (a million products)."""
+    mapper = inspect(view.model)
+    formatters = view.column_formatters_export or {}
+    for name, _label in view._export_columns:
+        formatter = formatters.get(name)
+        if formatter is not None and getattr(formatter, "kind", None) not in KIND_WRITERS:
+            return False
+        if name in mapper.column_attrs:
+            continue
+        rel = mapper.relationships.get(name)
+        if rel is None or rel.uselist or len(rel.local_columns) != 1:
+            return False
+    return True
+
+
+def plain_columns(view) -> list:
+    """The mapped columns a plain export reads: the key, each exported column, and the
+    foreign key of each exported many-to-one."""
+    mapper = inspect(view.model)
+
+    def attribute(column) -> str:
+        return mapper.get_property_by_column(column).key
+    keys = [attribute(column) for column in mapper.primary_key]
+    for name, _label in view._export_columns:
+        rel = mapper.relationships.get(name)
+        keys += [attribute(c) for c in rel.local_columns] if rel is not None else [name]
+    return [getattr(view.model, key) for key in dict.fromkeys(keys)]
 
 
 def _value(row, dotted: str):
@@ -75,10 +154,6 @@ def _value(row, dotted: str):
 
 def _text(value) -> str:
     return "" if value is None else neutralise(str(value))
-
-
-def _boolean(value) -> str:
-    return "" if value is None else yes_no(value)
 
 
 def _related(record, key) -> str:

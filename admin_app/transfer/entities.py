@@ -75,6 +75,9 @@ class RelatedFinder:
 
     def __init__(self):
         self._cache = {}
+        #: The records found, held so the session's identity map (weak) keeps them: the
+        #: form's picker then gets each from memory instead of a query per line.
+        self._kept = {}
 
     def id_of(self, model, cell) -> str:
         text = plain_text(cell)
@@ -100,6 +103,7 @@ class RelatedFinder:
                 raise BadCell(words.AMBIGUOUS % {"value": text, "what": what, "key": key_name})
         if not record_ids:
             raise BadCell(words.NOT_FOUND % {"what": what, "value": text})
+        self._kept[(model, record_ids[0])] = db.session.get(model, record_ids[0])
         return str(record_ids[0])
 
 

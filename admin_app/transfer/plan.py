@@ -23,6 +23,7 @@ from . import cells, entities, reading, values, words
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 SKIPPED_FIELDS = frozenset({"csrf_token", "expected_version"})
+PROGRESS_EVERY = 1000
 
 
 @dataclass
@@ -59,6 +60,23 @@ class Plan:
             summary.update(repr((line.line, line.status, line.key, line.record_id,
                                  line.version, line.changes)).encode())
         return summary.hexdigest()
+
+    def report(self, limit: int) -> dict:
+        """What the preview page shows, as plain data (a worker's preview is kept as JSON):
+        the counts, every error, and up to `limit` lines with errors or changes first."""
+        errors = [line for line in self.lines if line.errors]
+        others = [line for line in self.lines if not line.errors and line.status != UNCHANGED]
+        shown = errors + others[:max(0, limit - len(errors))]
+        return {
+            "file_name": self.file_name, "entity": self.entity, "ok": self.ok,
+            "total": len(self.lines),
+            "counts": {status: self.count(status) for status in (NEW, CHANGED, UNCHANGED, ERROR)},
+            "ignored_columns": list(self.ignored_columns),
+            "errors": self.error_messages(),
+            "lines": [{"line": line.line, "key": line.key, "status": line.status,
+                       "changes": [list(c) for c in line.changes],
+                       "errors": [list(e) for e in line.errors]} for line in shown],
+        }
 
     def error_messages(self) -> list[str]:
         return [words.ERROR_LINE % {"line": line.line, "column": column, "reason": reason}
@@ -143,7 +161,8 @@ class Planner:
         self._forms = {}
         self._relations = {}
 
-    def plan(self, file_name: str, table: reading.Table) -> Plan:
+    def plan(self, file_name: str, table: reading.Table, progress=None) -> Plan:
+        """Every line classified; `progress(done, total)` is called every PROGRESS_EVERY."""
         mapping, ignored = self.columns.map(table.headers)
         key_index = next((i for i, n in mapping.items() if self.key and n == self.key.field),
                          None)
@@ -152,8 +171,10 @@ class Planner:
             stored = [self._stored_key(cells_[key_index]) for _line, cells_ in table.rows
                       if key_index is not None and key_index < len(cells_)]
             existing = entities.find_existing(self.model, self.key, [s for s in stored if s])
-        lines, first_line_of = [], {}
-        for number, row in table.rows:
+        lines, first_line_of, total = [], {}, len(table.rows)
+        for done, (number, row) in enumerate(table.rows):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, total)
             line = self._line(number, row, mapping, key_index, existing)
             if line.key:
                 other = first_line_of.setdefault(line.key, line)
@@ -328,7 +349,8 @@ def _same(old, new) -> bool:
     return old == new
 
 
-def preview(view, file_name: str, data: bytes, max_rows: int, max_mb: int) -> Plan:
+def preview(view, file_name: str, data: bytes, max_rows: int, max_mb: int,
+            progress=None) -> Plan:
     """Read and classify the file; raises reading.FileProblem when it cannot be read."""
     table = reading.read(file_name, data, max_rows, max_mb)
-    return Planner(view).plan(file_name, table)
+    return Planner(view).plan(file_name, table, progress)

@@ -1,6 +1,6 @@
-"""Imports and the import of each audit entry
+"""Imports, background jobs, and the import of each audit entry
 
-A new table, the imports (who sent which file to which list, and its counts), and a new
+New tables, the imports (who sent which file to which list, and its counts) and the jobs the worker runs (a big import or export), and a new
 nullable column on the audit trail naming the import a change came from (existing rows keep
 NULL: they came from no import).
 
@@ -47,6 +47,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_imports_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_imports_user_id'), ['user_id'], unique=False)
 
+    op.create_table('jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('entity', sa.String(length=60), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('args', sa.JSON(), nullable=True),
+    sa.Column('import_id', sa.Integer(), nullable=True),
+    sa.Column('result_file', sa.String(length=255), nullable=True),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('rows', sa.Integer(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['import_id'], ['imports.id'], name=op.f('fk_jobs_import_id_imports'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_jobs_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
+    )
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_jobs_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_jobs_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_jobs_user_id'), ['user_id'], unique=False)
+
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('import_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_audit_entries_import_id'), ['import_id'], unique=False)
@@ -57,6 +79,13 @@ def downgrade():
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entries_import_id'))
         batch_op.drop_column('import_id')
+
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_jobs_user_id'))
+        batch_op.drop_index(batch_op.f('ix_jobs_status'))
+        batch_op.drop_index(batch_op.f('ix_jobs_created_at'))
+
+    op.drop_table('jobs')
 
     with op.batch_alter_table('imports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_imports_user_id'))

@@ -17,7 +17,7 @@ from admin_app.admin.history import (ACTION_LABELS, load_referenced, readable_ch
                                      view_for_entity)
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
-from admin_app.models import AuditEntry, ImportRun, Role, User
+from admin_app.models import AuditEntry, ImportRun, Job, Role, User
 from admin_app.models import signin as signin_models
 from admin_app.models.auth import ADMIN, ROLE_NAMES
 from admin_app.rules import BusinessRuleError
@@ -250,6 +250,23 @@ class ImportRunOptions:
     column_formatters = {"status": lambda v, c, m, n: str(IMPORT_STATUS.get(m.status, m.status))}
 
 
+class JobOptions:
+    """The worker's jobs (big imports and exports): read-only, administrators only."""
+    label, label_plural, category = _l("Job"), _l("Jobs"), ADMINISTRATION
+    read_roles = access.ADMINS
+    writes = frozenset()
+    column_list = ("created_at", "kind", "entity", "status", "rows", "finished_at", "message")
+    column_labels = {"created_at": _l("When"), "kind": _l("Kind"), "entity": _l("Entity"),
+                     "status": _l("Status"), "rows": _l("Lines"),
+                     "finished_at": _l("Finished at"), "message": _l("Message")}
+    column_filters = ("status", "created_at")  # each with an index
+    column_sortable_list = ("created_at", "status")
+    column_default_sort = ("created_at", True)
+    column_formatters = {"kind": lambda v, c, m, n: str(JOB_KINDS.get(m.kind, m.kind))}
+
+
+JOB_KINDS = {"import-preview": _l("Import preview"), "import-apply": _l("Import"),
+             "export": _l("Export")}
 IMPORT_STATUS = {"previewed": _l("Previewed"), "applied": _l("Applied"), "failed": _l("Failed")}
 
 
@@ -264,4 +281,5 @@ EVENT_LABELS = {
 
 
 AUTH_OPTIONS = {User: UserOptions, Role: RoleOptions, AuditEntry: AuditEntryOptions,
-                ImportRun: ImportRunOptions, signin_models.SignInEvent: SignInEventOptions}
+                ImportRun: ImportRunOptions, Job: JobOptions,
+                signin_models.SignInEvent: SignInEventOptions}

@@ -1,0 +1,40 @@
+"""The queue's one task: run a job by its id (work.py), inside a Flask app context."""
+
+from .queue import huey
+
+_app = None
+
+
+def flask_app():
+    """The worker's app, made once (the web process hands over only the job's id)."""
+    global _app
+    if _app is None:
+        from admin_app import create_app
+        _app = create_app()
+    return _app
+
+
+@huey.task()
+def run_job(job_id: int, app=None) -> None:
+    from . import work
+
+    with (app or flask_app()).app_context():
+        work.run(job_id)
+
+
+def enqueue(job_id: int) -> None:
+    """Hand the job to the worker; with `GESTAO_JOBS_INLINE` (the tests) run it at once in
+    this process instead, in an app context of its own."""
+    from flask import current_app
+
+    if current_app.config.get("GESTAO_JOBS_INLINE"):
+        run_job.call_local(job_id, current_app._get_current_object())
+    else:
+        run_job(job_id)
+
+
+def run_worker(app, workers: int) -> None:
+    """`python manage.py worker`: huey's consumer, its threads running jobs in `app`."""
+    global _app
+    _app = app
+    huey.create_consumer(workers=workers, worker_type="thread").run()
