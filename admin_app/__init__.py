@@ -126,6 +126,9 @@ ERROR_PAGES = (
      lazy_gettext("Your role does not allow this page or action.")),
     (404, 404, lazy_gettext("Page not found"),
      lazy_gettext("The page or record does not exist.")),
+    (413, 413, lazy_gettext("File too big"),
+     lazy_gettext("The file sent is bigger than the import allows (GESTAO_IMPORT_MAX_MB); "
+                  "nothing was changed. Split it into smaller files.")),
     (429, 429, signin_messages.TOO_MANY_REQUESTS, signin_messages.TOO_MANY_REQUESTS_TEXT),
     (500, 500, lazy_gettext("Something went wrong"),
      lazy_gettext("The error was logged. Nothing was changed.")),

@@ -93,9 +93,12 @@ def sign_in_settings(environ, production: bool) -> dict:
 
 def transfer_settings(environ) -> dict:
     """Limits of an import (README: "Data in and out")."""
+    max_mb = _whole_number(environ, "GESTAO_IMPORT_MAX_MB", 20)
     return {
         "GESTAO_IMPORT_MAX_ROWS": _whole_number(environ, "GESTAO_IMPORT_MAX_ROWS", 200_000),
-        "GESTAO_IMPORT_MAX_MB": _whole_number(environ, "GESTAO_IMPORT_MAX_MB", 20),
+        "GESTAO_IMPORT_MAX_MB": max_mb,
+        # no request body past the import's limit (and the form around it) is even read
+        "MAX_CONTENT_LENGTH": (max_mb + 1) * 1024 * 1024,
         # files between an import's preview and its apply (default: instance/imports)
         "GESTAO_IMPORT_DIR": environ.get("GESTAO_IMPORT_DIR"),
         # imports and exports of more lines than this run in the worker (admin_app/jobs/)

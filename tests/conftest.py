@@ -1,6 +1,7 @@
 """Fixtures: one database per backend per run (SQLite file, PostgreSQL created and dropped),
 built by the real migrations; every test starts from empty tables."""
 
+import io
 import os
 import re
 import tempfile
@@ -14,6 +15,8 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_security import hash_password
 from sqlalchemy import text
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from admin_app import create_app
 from admin_app.extensions import db
@@ -198,3 +201,11 @@ def editor_client(actors):
 @pytest.fixture()
 def reader_client(actors):
     return actors("reader")
+
+
+def post_file(client, url: str, data: bytes, name: str):
+    """POST a file with the page's CSRF token, the multipart body built in memory (the test
+    client spools a big one to a temporary file it never closes)."""
+    boundary, body = encode_multipart(MultiDict([
+        ("csrf_token", csrf_token(client)), ("file", FileStorage(io.BytesIO(data), name))]))
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from admin_app.extensions import db
 from admin_app.models import AuditEntry, Customer, ImportRun
 from tests import factories as f
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_file
 
 CPF, CPF_2 = "52998224725", "39053344705"
 GOOD = ("CPF/CNPJ;Nome;Cidade;UF;Ativo\r\n"
@@ -21,9 +21,7 @@ GOOD = ("CPF/CNPJ;Nome;Cidade;UF;Ativo\r\n"
 
 def upload(client, content, name="clientes.csv", endpoint="customer"):
     data = content.encode("cp1252") if isinstance(content, str) else content
-    return client.post(f"/admin/{endpoint}/import/", data={
-        "csrf_token": csrf_token(client), "file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data")
+    return post_file(client, f"/admin/{endpoint}/import/", data, name)
 
 
 def apply_url(page: str) -> str:
@@ -153,3 +151,15 @@ def test_administrators_see_the_imports(app, editor_client, admin_client):
     page = admin_client.get("/admin/importrun/").get_data(as_text=True)
     assert "clientes.csv" in page and "Prévia" in page
     assert editor_client.get("/admin/importrun/").status_code == 403
+
+
+def test_an_upload_past_the_size_limit_is_refused_before_it_is_read(app, editor_client):
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    try:
+        big = GOOD + f"{CPF};{'x' * 3 * 1024 * 1024};;SP;Sim\r\n"
+        response = upload(editor_client, big)
+        assert response.status_code == 413
+        assert "Arquivo grande demais" in response.get_data(as_text=True)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 21 * 1024 * 1024
+    assert count(ImportRun) == 0

@@ -2,7 +2,6 @@
 their progress and keeps their result; a real worker process (`manage.py worker`) runs
 them, and one killed half-way leaves the database as it was and the job failed."""
 
-import io
 import os
 import re
 import signal
@@ -15,14 +14,12 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from admin_app.demo import random_cpf
 from admin_app.extensions import db
 from admin_app.models import Customer, ImportRun, Job
 from tests import factories as f
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_file
 
 HEADER = "CPF/CNPJ;Nome;Cidade;UF;Ativo\r\n"
 
@@ -35,12 +32,7 @@ def customers_file(count: int, seed: int = 7) -> bytes:
 
 
 def upload(client, data: bytes, name="clientes.csv"):
-    """The multipart body built in memory (the test client spools a big one to a temporary
-    file it never closes)."""
-    boundary, body = encode_multipart(MultiDict([
-        ("csrf_token", csrf_token(client)), ("file", FileStorage(io.BytesIO(data), name))]))
-    return client.post("/admin/customer/import/", data=body,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+    return post_file(client, "/admin/customer/import/", data, name)
 
 
 def count(model) -> int:

@@ -43,3 +43,17 @@ def register_model_views(admin) -> None:
         category = getattr(view_class, "category", None) or _l("Other")
         admin.add_view(view_class(model, db, name=plural, category=category,
                                   endpoint=model.__name__.lower()))
+
+
+def model_screen(app, endpoint: str):
+    """The model screen of an endpoint name (`customer`, `product`, …) of `app`, or None:
+    what the command line and the worker act through."""
+    for view in app.extensions["gestao_admin"]._views:
+        if view.endpoint == endpoint and getattr(view, "model", None) is not None:
+            return view
+    return None
+
+
+def model_endpoints(app) -> list[str]:
+    return sorted(v.endpoint for v in app.extensions["gestao_admin"]._views
+                  if getattr(v, "model", None) is not None)

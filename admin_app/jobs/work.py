@@ -32,10 +32,12 @@ def export_dir() -> Path:
 
 
 def screen(endpoint: str):
-    for view in current_app.extensions["gestao_admin"]._views:
-        if view.endpoint == endpoint and getattr(view, "model", None) is not None:
-            return view
-    raise JobRefused(f"unknown screen {endpoint}")
+    from admin_app.admin.registry import model_screen
+
+    view = model_screen(current_app, endpoint)
+    if view is None:
+        raise JobRefused(f"unknown screen {endpoint}")
+    return view
 
 
 def run(job_id: int) -> None:

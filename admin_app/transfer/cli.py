@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from admin_app.admin import registry
 from admin_app.extensions import db
 
 from . import apply as applying
@@ -21,12 +22,11 @@ FORMATS = ("csv", "xlsx")
 
 def screen(endpoint: str):
     """The list screen of an endpoint name (`customer`, `product`, …), or exit 2."""
-    for view in current_app.extensions["gestao_admin"]._views:
-        if view.endpoint == endpoint and getattr(view, "model", None) is not None:
-            return view
-    names = sorted(v.endpoint for v in current_app.extensions["gestao_admin"]._views
-                   if getattr(v, "model", None) is not None)
-    raise click.UsageError(f"unknown entity {endpoint!r}; one of: {', '.join(names)}")
+    view = registry.model_screen(current_app, endpoint)
+    if view is None:
+        names = ", ".join(registry.model_endpoints(current_app))
+        raise click.UsageError(f"unknown entity {endpoint!r}; one of: {names}")
+    return view
 
 
 class Counted:

@@ -26,7 +26,7 @@ SKIPPED_FIELDS = frozenset({"csrf_token", "expected_version"})
 PROGRESS_EVERY = 1000
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     line: int
     status: str = NEW
@@ -172,9 +172,11 @@ class Planner:
                       if key_index is not None and key_index < len(cells_)]
             existing = entities.find_existing(self.model, self.key, [s for s in stored if s])
         lines, first_line_of, total = [], {}, len(table.rows)
-        for done, (number, row) in enumerate(table.rows):
+        for done in range(total):
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, total)
+            number, row = table.rows[done]
+            table.rows[done] = None  # each line's cells freed once classified
             line = self._line(number, row, mapping, key_index, existing)
             if line.key:
                 other = first_line_of.setdefault(line.key, line)
