@@ -279,16 +279,6 @@ def child_import_naive(url: str, entity: str, path: str) -> dict:
             "peak_mb": peak_mb()}
 
 
-class Counted:
-    def __init__(self, rows):
-        self.rows, self.count = rows, 0
-
-    def __iter__(self):
-        for row in self.rows:
-            self.count += 1
-            yield row
-
-
 def child_export_ours(url: str, file_format: str, path: str) -> dict:
     from admin_app.transfer import export
 
@@ -299,7 +289,7 @@ def child_export_ours(url: str, file_format: str, path: str) -> dict:
     with app.test_request_context(view.url + "/", query_string={"lang": "pt_BR"}):
         started = time.perf_counter()
         _count, rows = view._export_data()
-        rows = Counted(rows)
+        rows = export.Counted(rows)
         if file_format == "csv":
             with open(path, "w", encoding="utf-8", newline="") as out:
                 for chunk in export.csv_chunks(view, rows):

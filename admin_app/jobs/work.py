@@ -115,7 +115,7 @@ def _export(job, view, args, progress) -> None:
     _count, rows = view._export_data()
     name = f"{job.id}-{view.get_export_name(args['format'])}"
     target = export_dir() / name
-    counted = _Counted(rows, progress, total)
+    counted = export.Counted(rows, progress, total)
     if args["format"] == "csv":
         with open(target, "w", encoding="utf-8", newline="") as out:
             for chunk in export.csv_chunks(view, counted):
@@ -125,18 +125,6 @@ def _export(job, view, args, progress) -> None:
     job = db.session.get(Job, job.id)
     job.result_file, job.rows = name, counted.count
     db.session.commit()
-
-
-class _Counted:
-    def __init__(self, rows, progress, total):
-        self.rows, self.progress, self.total, self.count = rows, progress, total, 0
-
-    def __iter__(self):
-        for row in self.rows:
-            self.count += 1
-            if self.count % 1000 == 0:
-                self.progress(self.count, max(self.total, self.count))
-            yield row
 
 
 KINDS = {IMPORT_PREVIEW: _import_preview, IMPORT_APPLY: _import_apply, EXPORT: _export}

@@ -29,18 +29,6 @@ def screen(endpoint: str):
     return view
 
 
-class Counted:
-    """The rows of an export, counted as they are written."""
-
-    def __init__(self, rows):
-        self.rows, self.count = rows, 0
-
-    def __iter__(self):
-        for row in self.rows:
-            self.count += 1
-            yield row
-
-
 @click.command("export")
 @click.argument("entity")
 @click.option("--format", "file_format", type=click.Choice(FORMATS), default="csv",
@@ -57,7 +45,7 @@ def export_command(entity, file_format, output, search, lang):
     query = {"lang": lang, **({"search": search} if search else {})}
     with current_app.test_request_context(view.url + "/", query_string=query):
         _count, rows = view._export_data()
-        rows = Counted(rows)
+        rows = export.Counted(rows)
         if file_format == "csv":
             with open(output, "w", encoding="utf-8", newline="") as target:
                 for chunk in export.csv_chunks(view, rows):

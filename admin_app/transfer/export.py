@@ -25,6 +25,21 @@ XLSX_FORMATS = {cells.MONEY: '"R$" #,##0.00', cells.NUMBER: "#,##0.###",
                 cells.DATE: "dd/mm/yyyy", cells.DATETIME: "dd/mm/yyyy hh:mm"}
 
 
+class Counted:
+    """The rows of an export, counted as they are written; `progress(done, total)` every
+    thousand rows (a worker's job reports it)."""
+
+    def __init__(self, rows, progress=None, total: int = 0):
+        self.rows, self.progress, self.total, self.count = rows, progress, total, 0
+
+    def __iter__(self):
+        for row in self.rows:
+            self.count += 1
+            if self.progress is not None and self.count % 1000 == 0:
+                self.progress(self.count, max(self.total, self.count))
+            yield row
+
+
 def separator() -> str:
     """`;` where the comma is the decimal mark (Portuguese), `,` elsewhere."""
     return ";" if get_locale().language == "pt" else ","
