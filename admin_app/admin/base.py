@@ -4,34 +4,31 @@ guarded deletes, formatting. Per-model options only add what differs."""
 import re
 from urllib.parse import urlencode
 
-from flask import (Response, abort, current_app, flash, g, redirect, request, send_file,
-                   stream_with_context, url_for)
+from flask import abort, flash, g, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_admin.helpers import get_current_view
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from flask_security import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import Date, DateTime, Integer, Numeric, func, inspect
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import RelationshipProperty, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.utils import secure_filename
 from wtforms import HiddenField
 
 from admin_app import formats
 from admin_app.extensions import db
 from admin_app.i18n import gettext, lazy_gettext as _l, ngettext
-from admin_app.models.jobs import EXPORT
 from admin_app import search as text_search
 from admin_app.rules import BusinessRuleError
-from admin_app.transfer import cells, export
 
 from . import access, list_rows, listing
 from .ajax import IndexedAjaxLoader
 from .errors import describe_integrity_error
 from .fields import GestaoModelConverter, clean_formdata, is_id
+from .exporting import ExportScreens
 from .importing import ImportScreens
 from .references import blocking_references
 
@@ -103,7 +100,7 @@ def automatic_formatters(model) -> dict:
     return formatters
 
 
-class GestaoModelView(ImportScreens, ModelView):
+class GestaoModelView(ExportScreens, ImportScreens, ModelView):
     """Base of every generated screen."""
 
     #: Roles that may list, see details and export.
@@ -245,72 +242,6 @@ class GestaoModelView(ImportScreens, ModelView):
     def list_pager(self):
         """The keyset pager of the list being rendered, or None for the numbered one."""
         return g.get("list_pager")
-
-    def _export_query(self):
-        """The list's query as the request filters, searches and sorts it, every row."""
-        view_args = self._get_list_extra_args()
-        sort = self._get_column_by_idx(view_args.sort)
-        _count, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc,
-                                      view_args.search, view_args.filters, execute=False)
-        if self.export_max_rows:
-            query = query.limit(self.export_max_rows)
-        return query
-
-    def _export_rows_query(self):
-        """The export's rows: as plain rows of just the columns it writes when it needs
-        nothing else (transfer/cells.py, plain_export), several times faster than mapped
-        objects; a related record is then loaded once per key by the cell writer."""
-        query = self._export_query()
-        if cells.plain_export(self):
-            return query.with_entities(*cells.plain_columns(self))
-        return query
-
-    def _export_data(self):
-        """The export streams: rows are read in batches as the CSV is written, never the
-        whole result at once (Flask-Admin's export loads every row first)."""
-        query = self._export_rows_query()
-
-        def rows():
-            try:
-                yield from query.yield_per(500)
-            finally:  # end the read (and its server-side cursor) once the file is written
-                query.session.rollback()
-        return None, rows()
-
-    def _export_in_worker(self, export_type: str):
-        """An export of more than `GESTAO_JOB_ROWS` rows is written by the worker (jobs/):
-        the user follows it on the job's page and downloads the file from there."""
-        from .importing import start_job
-
-        limit = current_app.config["GESTAO_JOB_ROWS"]
-        if self._export_query().limit(limit + 1).count() <= limit:
-            return None
-        job = start_job(EXPORT, self.endpoint, args={
-            "format": export_type, "lang": str(get_locale()),
-            "query": request.args.to_dict(flat=True), "total": self.get_count_query().scalar()})
-        return redirect(url_for("jobs.job_page", job_id=job.id))
-
-    def _export_csv(self, return_url):
-        in_worker = self._export_in_worker("csv")
-        if in_worker is not None:
-            return in_worker
-        _count, rows = self._export_data()
-        return Response(stream_with_context(export.csv_chunks(self, rows)),
-                        mimetype="text/csv", headers=self._attachment("csv"))
-
-    def _export_tablib(self, export_type, return_url):
-        """XLSX through openpyxl's write-only mode (Flask-Admin's tablib path holds every
-        row in memory); the other tablib formats are not offered."""
-        in_worker = self._export_in_worker("xlsx")
-        if in_worker is not None:
-            return in_worker
-        _count, rows = self._export_data()
-        return send_file(export.xlsx_file(self, rows), mimetype=export.XLSX_MIMETYPE,
-                         as_attachment=True, download_name=self.get_export_name("xlsx"))
-
-    def _attachment(self, extension: str) -> dict:
-        return {"Content-Disposition":
-                f"attachment; filename={secure_filename(self.get_export_name(extension))}"}
 
     def _create_ajax_loader(self, name, options):
         """Pickers search through the substring indexes (see ajax.py)."""
