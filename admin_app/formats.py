@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import get_date_format, get_datetime_format, get_time_format
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol
 from flask_babel import get_locale, get_timezone
 
 CURRENCY = "BRL"
@@ -82,6 +82,29 @@ def quantity(value) -> str:
     text = _fast_number(value, None)
     return text if text is not None else format_decimal(value, format=QUANTITY,
                                                         locale=get_locale())
+
+
+# -- a number as a person types it in a form: the locale's decimal mark, no grouping -------------
+@lru_cache(maxsize=None)
+def _typed_number_re(locale_name: str):
+    mark = get_decimal_symbol(Locale.parse(locale_name))
+    return mark, re.compile(r"-?\d+(?:" + re.escape(mark) + r"\d+)?")
+
+
+def typed_number(value: Decimal) -> str:
+    """`1234,5` in Portuguese, `1234.5` in English: what a form's number box reads back
+    whatever its precision (Babel's `format_decimal` with a pattern costs ~35 µs)."""
+    mark, _pattern = _typed_number_re(str(get_locale()))
+    return format(value, "f").replace(".", mark)
+
+
+def read_typed_number(text: str) -> Decimal | None:
+    """The number `typed_number` writes (digits, the locale's mark, a leading minus), or
+    None for anything else, which Babel's parser must judge (grouping, other marks)."""
+    mark, pattern = _typed_number_re(str(get_locale()))
+    if pattern.fullmatch(text) is None:
+        return None
+    return Decimal(text.replace(mark, "."))
 
 
 #: CLDR date fields this module writes itself (the short patterns of pt_BR and en).

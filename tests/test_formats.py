@@ -86,3 +86,28 @@ def test_every_supported_locale_is_written_without_babel(locale):
     assert formats._number_writer(locale, None) is not None
     assert formats._date_writer(locale, False) is not None
     assert formats._date_writer(locale, True) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=quantity_values)
+def test_a_typed_number_reads_back_as_babel_parses_it(flask_app, value):
+    """What an import puts in a number box is read back by the box's fast path to the
+    number Babel's strict parser finds in the same text."""
+    from babel.numbers import parse_decimal
+
+    def check():
+        text = formats.typed_number(Decimal(value))
+        assert formats.read_typed_number(text) == Decimal(value)
+        assert parse_decimal(text, locale=flask_babel.get_locale(), strict=True) == Decimal(value)
+    in_each_locale(flask_app, check)
+
+
+def test_grouped_or_foreign_numbers_are_left_to_babel(flask_app):
+    with flask_app.test_request_context("/?lang=pt_BR"):
+        assert formats.read_typed_number("1234,5") == Decimal("1234.5")
+        assert formats.read_typed_number("-7") == Decimal("-7")
+        for text in ("1.234,5", "1234.5", "+1", "1,", ",5", "1e3", "R$ 1,00"):
+            assert formats.read_typed_number(text) is None
+    with flask_app.test_request_context("/?lang=en"):
+        assert formats.read_typed_number("1234.5") == Decimal("1234.5")
+        assert formats.read_typed_number("1234,5") is None

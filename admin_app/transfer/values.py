@@ -11,11 +11,10 @@ import re
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_decimal
-from flask_babel import get_locale
 from wtforms import fields as wtf
 
 from admin_app.admin.fields import DocumentField, LocaleDecimalField, LocalDateTimeField
+from admin_app.formats import typed_number
 
 from . import words
 from .cells import FORMULA_START
@@ -144,8 +143,7 @@ def form_input(field, cell) -> list[str]:
         return ["y"] if yes_no(cell) else []
     if isinstance(field, LocaleDecimalField):
         value = number(cell)
-        return [""] if value is None else [format_decimal(
-            value, format="0.##########", locale=get_locale(), group_separator=False)]
+        return [""] if value is None else [typed_number(value)]
     if isinstance(field, LocalDateTimeField):
         value = a_datetime(cell)
         return [""] if value is None else [value.strftime(field.format[0])]
