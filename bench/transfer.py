@@ -25,7 +25,7 @@ implementation measured in the same run, on SQLite and on PostgreSQL:
    filled once by bench/dataset.py), CSV and XLSX, each in its own subprocess killed after
    `--timeout` seconds (reported as "timeout"):
    - ours: what `manage.py export product` does: `view._export_data()` (rows read in
-     batches) into `transfer.export.csv_chunks` or `write_xlsx` (openpyxl write-only);
+     batches) into `transfer.export.csv_chunks` or `write_xlsx` (XlsxWriter, constant memory);
      total time, time to the first chunk holding rows (CSV; the header chunk is written
      before any query), and the process's peak memory before exporting and after;
    - naive: `select(Product)` `.all()`, then `csv.writer` with `str()` of each exported

@@ -246,6 +246,7 @@ def test_a_record_changed_after_the_preview_refuses_the_whole_import(app):
 @pytest.mark.parametrize("entity, make", [
     ("customer", lambda: f.CustomerFactory(name="Ana Ribeiro", email="ana@exemplo.com.br",
                                            phone="(11) 99999-0000")),
+    ("customer", lambda: f.CustomerFactory(name="-Ana\tRibeiro_x0041_", notes="a\r\nb\rc")),
     ("supplier", lambda: f.SupplierFactory(trade_name="Distri", contact_name="Rui")),
     ("category", lambda: f.CategoryFactory(description="Produtos; de \"limpeza\"")),
     ("product", lambda: f.ProductFactory(supplier=f.SupplierFactory(), price=Decimal("1234.5"),

@@ -15,6 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Iterator
 
+from openpyxl.utils.escape import unescape
+
 from . import words
 
 MAX_COLUMNS = 200
@@ -176,6 +178,16 @@ def _check_zip(data: bytes, max_mb: int) -> None:
             raise FileProblem(words.XLSX_BOMB % {"mb": limit // (1024 * 1024)})
 
 
+def _xlsx_value(cell):
+    """A cell as read: a formula marked as such, text with the `_x000D_` escapes of control
+    characters decoded (as Excel and XlsxWriter write a CR or a tab; openpyxl leaves them)."""
+    if cell.data_type == "f":
+        return Formula(str(cell.value))
+    if isinstance(cell.value, str) and "_x" in cell.value:
+        return unescape(cell.value)
+    return cell.value
+
+
 def _xlsx_lines(data: bytes, max_mb: int) -> Iterator[tuple[int, list]]:
     from openpyxl import load_workbook
 
@@ -189,8 +201,7 @@ def _xlsx_lines(data: bytes, max_mb: int) -> Iterator[tuple[int, list]]:
         for number, row in enumerate(sheet.iter_rows(), 1):
             if len(row) > MAX_COLUMNS:
                 raise FileProblem(words.TOO_MANY_COLUMNS % {"columns": MAX_COLUMNS})
-            yield number, [Formula(str(c.value)) if c.data_type == "f" else c.value
-                           for c in row]
+            yield number, [_xlsx_value(c) for c in row]
     except FileProblem:
         raise
     except Exception:
