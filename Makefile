@@ -8,7 +8,7 @@ PORT ?= 5000
 # The suite runs on every core (pytest-xdist, a file per worker at a time); 0 runs it in one.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install translations db demo clean chromium
+.PHONY: run test lint install translations db demo clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,13 @@ run: demo
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-test: install chromium
+# The code's shape first (seconds): style and complexity, then the import layering of
+# setup.cfg's [importlinter] contracts; then the suite.
+lint: $(STAMP)
+	$(BIN)/flake8
+	$(BIN)/lint-imports --no-cache
+
+test: install chromium lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:

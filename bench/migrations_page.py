@@ -141,7 +141,8 @@ def main(argv: list[str]) -> int:
     from admin_app import create_app
     from admin_app.cli import create_user
     from admin_app.extensions import db
-    from admin_app.ops.migrations import load_scripts, migrations_dir
+    from admin_app.ops.scripts import load_scripts
+    from admin_app.ops.status import migrations_dir
     from admin_app.ops.upgrade import run_alembic
 
     work = Path(tempfile.mkdtemp(prefix="bench-migrations-"))

@@ -426,7 +426,8 @@ def test_log_out(fresh_page, live):
 def test_migrations_page_shows_each_demo_environment(admin_page, live):
     if not any(rule.rule == "/admin/migrations/" for rule in live.app.url_map.iter_rules()):
         pytest.skip("migrations page not built yet")  # TODO: remove once it exists
-    from admin_app.ops.migrations import NOT_INITIALIZED, PENDING, UP_TO_DATE, state_label
+    from admin_app.ops.codes import NOT_INITIALIZED, PENDING, UP_TO_DATE
+    from admin_app.ops.text import state_label
 
     result = live.app.test_cli_runner().invoke(args=["migrations", "demo-envs"])
     assert result.exit_code == 0, result.output + repr(result.exception)

@@ -18,9 +18,9 @@ import time
 
 import pytest
 
-from admin_app.ops.migrations import (EMPTY_DOWNGRADE, MISSING, MODIFIED, NO_DOWNGRADE,
-                                      PENDING, RAISING_DOWNGRADE, REVERSIBLE,
-                                      UNKNOWN_REVISION, UP_TO_DATE, downgrade_kind)
+from admin_app.ops.codes import (EMPTY_DOWNGRADE, MISSING, MODIFIED, NO_DOWNGRADE, PENDING,
+                                 RAISING_DOWNGRADE, REVERSIBLE, UNKNOWN_REVISION, UP_TO_DATE)
+from admin_app.ops.scripts import downgrade_kind
 from admin_app.ops.upgrade import run_alembic
 from tests.test_migration_status import (HEAD, MIGRATIONS, add_revision, by_name, cli,
                                          configure, current_heads, log_rows, page, pt,

@@ -29,9 +29,11 @@ from sqlalchemy.pool import NullPool
 
 from admin_app.ops import environments as envs
 from admin_app.ops.backup import restore_backup
-from admin_app.ops.migrations import (CONNECT_TIMEOUT, MULTIPLE_HEADS, NOT_INITIALIZED,
-                                      PENDING, UNKNOWN_REVISION, UNREACHABLE, UP_TO_DATE,
-                                      load_scripts, open_readonly, status_report)
+from admin_app.ops.codes import (MULTIPLE_HEADS, NOT_INITIALIZED, PENDING, UNKNOWN_REVISION,
+                                 UNREACHABLE, UP_TO_DATE)
+from admin_app.ops.engines import CONNECT_TIMEOUT, open_readonly
+from admin_app.ops.scripts import load_scripts
+from admin_app.ops.status import status_report
 from admin_app.ops.upgrade import run_alembic
 from tests.conftest import TEST_CONFIG
 

@@ -28,7 +28,7 @@ from admin_app.models import FinancialEntry, Order, Product
 from admin_app.rules import finance as finance_rules
 from admin_app.rules import orders as order_rules
 
-from admin_app.ops.migrations import BADGES as MIGRATION_BADGES
+from .migrations import BADGES as MIGRATION_BADGES
 
 from . import access
 from .filters import filtered_list_url

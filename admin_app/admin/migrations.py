@@ -10,12 +10,19 @@ from flask_admin import BaseView, expose
 from flask_security import current_user
 
 from admin_app.i18n import lazy_gettext as _l
-from admin_app.ops.migrations import (APPLIED, BADGES, CURRENT, NOT_APPLIED, PENDING, STATES,
-                                      UNKNOWN, integrity_label, report_for_app, state_label)
+from admin_app.ops.codes import (APPLIED, CURRENT, MULTIPLE_HEADS, NOT_APPLIED, NOT_INITIALIZED,
+                                 PENDING, STATES, UNKNOWN, UNKNOWN_REVISION, UNREACHABLE,
+                                 UP_TO_DATE)
+from admin_app.ops.status import report_for_app
+from admin_app.ops.status_json import report_json
+from admin_app.ops.text import integrity_label, rollback_label, rollback_words, state_label
 
 from . import access
 from .options.auth import ADMINISTRATION
 
+#: Bootstrap 4 badge class per state.
+BADGES = {UP_TO_DATE: "success", PENDING: "warning", UNKNOWN_REVISION: "danger",
+          NOT_INITIALIZED: "secondary", MULTIPLE_HEADS: "info", UNREACHABLE: "dark"}
 MARK_LABELS = {CURRENT: _l("current"), APPLIED: _l("applied"), NOT_APPLIED: _l("pending"),
                UNKNOWN: _l("unknown")}
 MARK_BADGES = {CURRENT: "primary", APPLIED: "success", NOT_APPLIED: "warning",
@@ -49,10 +56,11 @@ class MigrationsView(BaseView):
                   for state in STATES]
         return self.render("admin/migrations.html", report=report, legend=legend,
                            mark_labels=MARK_LABELS, mark_badges=MARK_BADGES,
-                           integrity_label=integrity_label)
+                           integrity_label=integrity_label, badges=BADGES,
+                           rollback_label=rollback_label, rollback_words=rollback_words)
 
     @expose("/status.json")
     def status_json(self):
-        response = jsonify(report_for_app(current_app).to_dict())
+        response = jsonify(report_json(report_for_app(current_app)))
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -2,15 +2,14 @@
 
 from .queue import huey
 
+#: The worker's app, set by `run_worker` (the web process hands over only the job's id).
+#: Given, not built here: jobs/ imports nothing of the app factory that imports it.
 _app = None
 
 
 def flask_app():
-    """The worker's app, made once (the web process hands over only the job's id)."""
-    global _app
     if _app is None:
-        from admin_app import create_app
-        _app = create_app()
+        raise RuntimeError("jobs run in `python manage.py worker`, which sets their app")
     return _app
 
 

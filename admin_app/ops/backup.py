@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from admin_app.i18n import gettext
 
 from .environments import Environment, scrub
-from .migrations import CONNECT_TIMEOUT
+from .engines import CONNECT_TIMEOUT
 
 PG_DUMP, PG_RESTORE = "pg_dump", "pg_restore"
 DUMP_TIMEOUT = 3600

@@ -30,9 +30,14 @@ from admin_app.i18n import gettext
 
 from . import environments as envs
 from .backup import BackupError, backup_dir, make_backup
-from .migrations import (MODIFIED, UNREACHABLE, environment_status, integrity_label,
-                         load_scripts, migrations_dir, models_for_app, probe, status_report)
+from .codes import MODIFIED, UNREACHABLE
+from .drift import models_for_app
 from .lock import LOCK_WAIT
+from .probe import probe
+from .scripts import load_scripts
+from .status import environment_status, migrations_dir, status_report
+from .status_json import report_json
+from .text import integrity_label, rollback_label, rollback_words
 from .upgrade import run_alembic, upgrade_environment
 
 migrations_cli = AppGroup("migrations", help="Migration status, backups and guarded upgrades "
@@ -124,7 +129,8 @@ def _print_status(status, scripts) -> None:
     if status.pending:
         click.echo(f"  {label_pending}:")
     for revision in status.pending:
-        rollback = f" [{revision.rollback_label}]" if revision.rollback_label else ""
+        label = rollback_label(revision.rollback)
+        rollback = f" [{label}]" if label else ""
         click.echo(f"    {revision.revision} {revision.message}{rollback}")
     _print_safety(status)
 
@@ -173,7 +179,7 @@ def status_command(env_name, all_envs, as_json, directory):
     report = status_report(config, _location(directory), only=only,
                            models=models_for_app(current_app))
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        click.echo(json.dumps(report_json(report), indent=2, default=str))
     else:
         if report.scripts_error:
             click.echo(gettext("The migration scripts cannot be read: %(error)s",
@@ -215,7 +221,7 @@ def _warn_irreversible(environment, location) -> None:
     click.echo(gettext("Warning: %(env)s is a production environment and these pending "
                        "migrations have no rollback plan:", env=environment.name), err=True)
     for revision in irreversible:
-        click.echo(f"  {revision.revision} {revision.message}: {revision.rollback_words}",
+        click.echo(f"  {revision.revision} {revision.message}: {rollback_words(revision.rollback)}",
                    err=True)
     click.echo(gettext("Going back would mean restoring the backup taken before the upgrade."),
                err=True)

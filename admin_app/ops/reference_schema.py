@@ -28,6 +28,8 @@ from sqlalchemy.pool import NullPool, StaticPool
 
 from admin_app.extensions import SEARCH_PREFIX
 
+from .scripts import alembic_config
+
 log = logging.getLogger(__name__)
 
 SCRATCH_PREFIX = "gestao_drift_"
@@ -149,8 +151,6 @@ def build_reference(url: str, location, revision: str, app=None) -> MetaData:
 
 def _migrate_and_reflect(connection, location, revision: str) -> MetaData:
     from alembic import command
-
-    from .migrations import alembic_config
 
     cfg = alembic_config(location)
     cfg.attributes["connection"] = connection

@@ -22,9 +22,13 @@ from admin_app.i18n import gettext
 from .backup import Backup, BackupError, make_backup, restore_hint
 from .environments import Environment, scrub
 from .lock import LOCK_WAIT, LockBusy, deploy_lock
-from .migrations import (CONNECT_TIMEOUT, FILE_MISSING, MULTIPLE_HEADS, NOT_INITIALIZED,
-                         UNKNOWN_REVISION, UNREACHABLE, UP_TO_DATE, Revision, alembic_config,
-                         environment_status, load_scripts, probe, promotion)
+from .codes import (FILE_MISSING, MODIFIED, MULTIPLE_HEADS, NOT_INITIALIZED, UNKNOWN_REVISION,
+                    UNREACHABLE, UP_TO_DATE)
+from .engines import CONNECT_TIMEOUT
+from .probe import probe
+from .scripts import Revision, alembic_config, load_scripts
+from .status import environment_status, promotion
+from .text import integrity_label
 
 
 @dataclass
@@ -90,8 +94,6 @@ ALLOW_MODIFIED_FLAG = "--allow-modified"
 
 def integrity_words(status) -> str:
     """The modified / missing scripts of ``status``, one per line, both checksums shown."""
-    from .migrations import MODIFIED, integrity_label
-
     lines = []
     for issue in status.integrity:
         if issue["kind"] == MODIFIED:
