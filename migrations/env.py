@@ -16,11 +16,7 @@ transaction with uncommitted changes; an Engine is accepted too),
 ``applied_by`` (who to record) and ``on_version_apply`` (extra step callbacks).
 """
 
-import getpass
-import hashlib
 import logging
-import os
-import socket
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -30,6 +26,10 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+from admin_app.models.ops import LOG_TABLE
+from admin_app.ops.actor import default_actor
+from admin_app.ops.scripts import script_checksum
+
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging_config"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -37,9 +37,6 @@ logger = logging.getLogger("alembic.env")
 
 migrate_ext = current_app.extensions["migrate"]
 target_db = migrate_ext.db
-
-LOG_TABLE = "migration_log"
-ACTOR_ENV = "GESTAO_MIGRATION_ACTOR"
 
 
 def get_metadata():
@@ -65,24 +62,11 @@ def run_migrations_offline():
 
 # --------------------------------------------------------------------------- migration log
 
-def default_actor() -> str:
-    """Who runs the migration: $GESTAO_MIGRATION_ACTOR, else user@host."""
-    if os.environ.get(ACTOR_ENV):
-        return os.environ[ACTOR_ENV][:255]
-    try:
-        user = getpass.getuser()
-    except Exception:  # no login name in this process (some containers)
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"[:255]
-
-
 def _checksum(step, revision: str | None) -> str | None:
     if not revision:
         return None
     try:
-        script = step.revision_map.get_revision(revision)
-        with open(script.path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        return script_checksum(step.revision_map.get_revision(revision).path)
     except Exception:  # a stamp to an unknown or sourceless revision: no checksum
         return None
 

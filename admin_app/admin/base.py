@@ -30,6 +30,7 @@ from .errors import describe_integrity_error
 from .fields import GestaoModelConverter, clean_formdata, is_id
 from .exporting import ExportScreens
 from .importing import ImportScreens
+from .options import screen_labels
 from .references import blocking_references
 
 
@@ -477,5 +478,4 @@ def _always_there(path) -> bool:
 
 
 def label_of(model) -> str:
-    from .registry import LABELS
-    return str(LABELS.get(model, (model.__name__, model.__name__))[1])
+    return str(screen_labels(model)[1])

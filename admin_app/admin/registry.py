@@ -8,9 +8,7 @@ from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
 
 from .base import GestaoModelView
-from .options import OPTIONS
-
-LABELS: dict[type, tuple[str, str]] = {}
+from .options import OPTIONS, screen_labels
 
 
 def mapped_models() -> list[type]:
@@ -37,9 +35,7 @@ def view_class_for(model: type) -> type[GestaoModelView]:
 def register_model_views(admin) -> None:
     for model in screen_models():
         view_class = view_class_for(model)
-        label = getattr(view_class, "label", None) or model.__name__
-        plural = getattr(view_class, "label_plural", None) or label
-        LABELS[model] = (label, plural)
+        _label, plural = screen_labels(model)
         category = getattr(view_class, "category", None) or _l("Other")
         admin.add_view(view_class(model, db, name=plural, category=category,
                                   endpoint=model.__name__.lower()))

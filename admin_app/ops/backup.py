@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from admin_app.i18n import gettext
 
-from .environments import Environment, scrub
+from .environments import Environment, scrub, sqlite_file
 from .engines import CONNECT_TIMEOUT
 
 PG_DUMP, PG_RESTORE = "pg_dump", "pg_restore"
@@ -86,8 +86,8 @@ def make_backup(environment: Environment, heads, directory: Path) -> Backup:
 
 
 def _sqlite_file(environment: Environment) -> str:
-    database = make_url(environment.url).database
-    if not database or database == ":memory:":
+    database = sqlite_file(environment.url)
+    if database is None:
         raise BackupError(gettext("environment %(env)s is an in-memory database",
                                   env=environment.name))
     return database

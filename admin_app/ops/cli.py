@@ -15,10 +15,8 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
-import socket
 import sqlite3
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from flask.cli import AppGroup
 from admin_app.i18n import gettext
 
 from . import environments as envs
+from .actor import login
 from .backup import BackupError, backup_dir, make_backup
 from .codes import MODIFIED, UNREACHABLE
 from .drift import models_for_app
@@ -66,11 +65,7 @@ follows = "staging"
 
 
 def actor(command_name: str) -> str:
-    try:
-        user = getpass.getuser()
-    except Exception:  # no login name in this process
-        user = "unknown"
-    return f"{user}@{socket.gethostname()} (manage.py migrations {command_name})"
+    return f"{login()} (manage.py migrations {command_name})"
 
 
 def _config() -> envs.EnvironmentsConfig:

@@ -1,6 +1,7 @@
-"""Read-only connections to an environment's database, with bounded timeouts: SQLite opened
-``mode=ro`` (a missing file raises instead of being created), PostgreSQL in read-only
-transactions with a statement timeout. One engine per URL, kept (NullPool)."""
+"""Engines for the environments' databases, every wait bounded. Read-only ones for the
+status: SQLite opened ``mode=ro`` (a missing file raises instead of being created),
+PostgreSQL in read-only transactions with a statement timeout, one engine per URL, kept.
+Read-write ones (``engine``) for upgrades, locks and scratch databases, made per use."""
 
 from __future__ import annotations
 
@@ -13,15 +14,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from .environments import sqlite_file
+
 CONNECT_TIMEOUT = 3          # seconds, per environment
 STATEMENT_TIMEOUT_MS = 3000  # PostgreSQL: no status query may hang
-
-
-def sqlite_path(url) -> str | None:
-    database = url.database or ""
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return database
 
 
 _engines: dict[tuple[str, float], object] = {}
@@ -40,7 +36,7 @@ def _readonly_engine(url_text: str, timeout: float):
     url = make_url(url_text)
     backend = url.get_backend_name()
     if backend == "sqlite":
-        path = sqlite_path(url)
+        path = sqlite_file(url)
         if path is None:
             engine = create_engine(url, poolclass=NullPool)
         else:
@@ -83,3 +79,19 @@ def open_readonly(url_text: str, timeout: float = CONNECT_TIMEOUT):
 
 class UnsupportedDatabase(Exception):
     pass
+
+
+def engine(url, *, autocommit: bool = False, application_name: str | None = None,
+           statement_timeout_ms: int | None = None):
+    """A read-write engine without a pool: PostgreSQL connects within CONNECT_TIMEOUT (and
+    bounds each statement when asked); SQLite waits as long for a locked file."""
+    if make_url(url).get_backend_name() == "postgresql":
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT}
+        if application_name:
+            connect_args["application_name"] = application_name
+        if statement_timeout_ms:
+            connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
+    else:
+        connect_args = {"timeout": CONNECT_TIMEOUT}
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    return create_engine(url, poolclass=NullPool, connect_args=connect_args, **options)

@@ -129,14 +129,23 @@ def scrub(text: str, *secrets: str | None) -> str:
     return text
 
 
+def sqlite_file(url) -> str | None:
+    """The file a SQLite URL (text or URL) names; None for an in-memory database, a
+    ``file:`` URI or another database."""
+    url = make_url(url)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return None
+    return database
+
+
 def resolve_url(raw: str, base_dir: Path = PROJECT_ROOT) -> str:
     """psycopg 3 for PostgreSQL; relative SQLite paths taken from ``base_dir``."""
     url = make_url(normalise_database_url(raw.strip()))
-    if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if database and database != ":memory:" and not database.startswith("file:") \
-                and not Path(database).is_absolute():
-            url = url.set(database=str(base_dir / database))
+    database = sqlite_file(url)
+    if database is not None and not Path(database).is_absolute():
+        url = url.set(database=str(base_dir / database))
     return url.render_as_string(hide_password=False)
 
 

@@ -22,9 +22,14 @@ def classify(exc: BaseException) -> str:
     return ERROR
 
 
-def driver_words(exc: BaseException, environment: Environment) -> str:
-    """The driver's own words, first lines only, any password removed."""
+def driver_words(exc: BaseException, environment: Environment | None = None, *,
+                 lines: int | None = None, limit: int = 300) -> str:
+    """The driver's own words (its first `lines`, at most `limit` characters), with the
+    environment's password and URL removed."""
     original = getattr(exc, "orig", None) or exc
-    words = " ".join(line.strip() for line in str(original).splitlines() if line.strip())
-    words = f"{type(original).__name__}: {words}" if words else type(original).__name__
-    return scrub(words[:300], environment.password, environment.url)
+    kept = [line.strip() for line in str(original).splitlines() if line.strip()][:lines]
+    words = f"{type(original).__name__}: {' '.join(kept)}" if kept \
+        else type(original).__name__
+    if environment is None:
+        return words[:limit]
+    return scrub(words[:limit], environment.password, environment.url)

@@ -20,9 +20,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+
+from .engines import engine as server_engine
+from .environments import sqlite_file
 
 #: The advisory lock key (fits in 32 bits: pg_locks shows it as classid 0, objid KEY).
 LOCK_KEY = 0x6E57A0
@@ -43,11 +45,8 @@ class LockBusy(Exception):
 
 def lock_file(url_text: str) -> Path | None:
     """SQLite: the lock file next to the database file (None for in-memory databases)."""
-    url = make_url(url_text)
-    database = url.database or ""
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database + SUFFIX)
+    database = sqlite_file(url_text)
+    return None if database is None else Path(database + SUFFIX)
 
 
 @contextmanager
@@ -67,8 +66,7 @@ def deploy_lock(url_text: str, holder: str, wait: float = LOCK_WAIT):
 @contextmanager
 def _pg_lock(url_text: str, holder: str, wait: float):
     name = f"{APP_NAME}: {holder}"[:63]
-    engine = create_engine(url_text, poolclass=NullPool, isolation_level="AUTOCOMMIT",
-                           connect_args={"connect_timeout": 3, "application_name": name})
+    engine = server_engine(url_text, autocommit=True, application_name=name)
     started = time.monotonic()
     try:
         with engine.connect() as connection:

@@ -16,16 +16,17 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+from admin_app.models.ops import LOG_TABLE
+
 from .codes import DRIFT_FAILED, ERROR, FILE_MISSING, TIMEOUT, UNSUPPORTED
 from .drift import Models, schema_drift
-from .engines import CONNECT_TIMEOUT, UnsupportedDatabase, open_readonly, sqlite_path
-from .environments import INVALID_URL, Environment
+from .engines import CONNECT_TIMEOUT, UnsupportedDatabase, open_readonly
+from .environments import INVALID_URL, Environment, sqlite_file
 from .errors import classify, driver_words
 from .lock import pg_holder, sqlite_holder
+from .scripts import VERSION_TABLE
 
 MAX_WORKERS = 16
-VERSION_TABLE = "alembic_version"
-LOG_TABLE = "migration_log"
 LOG_LIMIT = 500
 
 
@@ -116,7 +117,7 @@ def _probe(environment: Environment, timeout: float, models: Models | None = Non
     dialect = environment.dialect
     url = make_url(environment.url)
     if dialect == "sqlite":
-        path = sqlite_path(url)
+        path = sqlite_file(url)
         if path is not None and not Path(path).exists():
             return Probe(reachable=True, dialect=dialect, server_version=sqlite3.sqlite_version,
                          note=FILE_MISSING, upgrade_lock=_lock_holder(environment.url))

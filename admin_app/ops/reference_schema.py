@@ -24,18 +24,18 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import StaticPool
 
 from admin_app.extensions import SEARCH_PREFIX
 
-from .scripts import alembic_config
+from . import engines
+from .errors import driver_words
+from .scripts import VERSION_TABLE, alembic_config
 
 log = logging.getLogger(__name__)
 
 SCRATCH_PREFIX = "gestao_drift_"
-VERSION_TABLE = "alembic_version"
 APPLIED_BY = "gestao-admin (schema drift reference)"
-CONNECT_TIMEOUT = 3                # seconds
 BUILD_STATEMENT_TIMEOUT_MS = 60000  # PostgreSQL scratch database: no step may hang
 CACHE_SIZE = 16
 
@@ -173,7 +173,7 @@ def _build_sqlite(location, revision: str) -> MetaData:
     except ReferenceUnavailable:
         raise
     except Exception as exc:
-        raise ReferenceUnavailable(BUILD_FAILED, _words(exc)) from exc
+        raise ReferenceUnavailable(BUILD_FAILED, driver_words(exc)) from exc
     finally:
         engine.dispose()
 
@@ -181,13 +181,9 @@ def _build_sqlite(location, revision: str) -> MetaData:
 def _pg_engine(url, autocommit: bool = False):
     """Connections to the environment's server (autocommit: CREATE / DROP DATABASE) or to
     the scratch database (a statement timeout: no migration step may hang)."""
-    connect_args = {"connect_timeout": CONNECT_TIMEOUT,
-                    "application_name": "gestao-admin schema drift"}
-    if autocommit:
-        return create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT",
-                             connect_args=connect_args)
-    connect_args["options"] = f"-c statement_timeout={BUILD_STATEMENT_TIMEOUT_MS}"
-    return create_engine(url, poolclass=NullPool, connect_args=connect_args)
+    return engines.engine(url, autocommit=autocommit, application_name="gestao-admin schema drift",
+                          statement_timeout_ms=None if autocommit
+                          else BUILD_STATEMENT_TIMEOUT_MS)
 
 
 def may_create_database(connection) -> bool:
@@ -212,7 +208,7 @@ def _build_postgresql(url: str, location, revision: str) -> MetaData:
         raise
     except Exception as exc:
         kind = NO_CREATEDB if "permission denied" in str(exc).lower() else BUILD_FAILED
-        raise ReferenceUnavailable(kind, _words(exc)) from exc
+        raise ReferenceUnavailable(kind, driver_words(exc)) from exc
     finally:
         server.dispose()
 
@@ -238,14 +234,8 @@ def _drop(server, name: str, password=None) -> None:
                     "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"{force}')
     except Exception as exc:
-        words = _words(exc)
+        words = driver_words(exc)
         if password and len(str(password)) >= 2:
             words = words.replace(str(password), "***")
         log.warning("schema drift: the scratch database %s could not be dropped: %s", name,
                     words)
-
-
-def _words(exc: BaseException) -> str:
-    original = getattr(exc, "orig", None) or exc
-    words = " ".join(line.strip() for line in str(original).splitlines() if line.strip())
-    return (f"{type(original).__name__}: {words}" if words else type(original).__name__)[:300]

@@ -18,6 +18,9 @@ from alembic.script import ScriptDirectory
 
 from .codes import EMPTY_DOWNGRADE, NO_DOWNGRADE, RAISING_DOWNGRADE, REVERSIBLE
 
+#: Alembic's own table of the current revisions.
+VERSION_TABLE = "alembic_version"
+
 _CREATE_DATE = re.compile(r"^Create Date:\s*(.+?)\s*$", re.MULTILINE)
 
 

@@ -14,17 +14,16 @@ from pathlib import Path
 from typing import Callable
 
 from alembic import command
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
 
 from admin_app.i18n import gettext
 
 from .backup import Backup, BackupError, make_backup, restore_hint
-from .environments import Environment, scrub
+from .environments import Environment
 from .lock import LOCK_WAIT, LockBusy, deploy_lock
 from .codes import (FILE_MISSING, MODIFIED, MULTIPLE_HEADS, NOT_INITIALIZED, UNKNOWN_REVISION,
                     UNREACHABLE, UP_TO_DATE)
-from .engines import CONNECT_TIMEOUT
+from . import engines
+from .errors import driver_words
 from .probe import probe
 from .scripts import Revision, alembic_config, load_scripts
 from .status import environment_status, promotion
@@ -56,26 +55,12 @@ class UpgradeResult:
     busy: bool = False
 
 
-def _words(exc: BaseException, environment: Environment) -> str:
-    original = getattr(exc, "orig", None) or exc
-    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
-    text = f"{type(original).__name__}: {' '.join(lines[:2])}" if lines \
-        else type(original).__name__
-    return scrub(text[:400], environment.password, environment.url)
-
-
-def _engine(url: str):
-    connect_args = {"connect_timeout": CONNECT_TIMEOUT} if url.startswith("postgresql") \
-        else {"timeout": CONNECT_TIMEOUT}
-    return create_engine(url, poolclass=NullPool, connect_args=connect_args)
-
-
 def run_alembic(url: str, location, operation: str = "upgrade", target: str = "heads",
                 applied_by: str | None = None, on_step: Callable | None = None) -> None:
     """``flask db upgrade|downgrade|stamp TARGET`` on another database, in-process: the
     project's env.py runs on a connection to ``url`` (and records the steps there).
     Needs an app context (env.py reads the app's metadata and options)."""
-    engine = _engine(url)
+    engine = engines.engine(url)
     try:
         with engine.connect() as connection:
             cfg = alembic_config(location)
@@ -168,7 +153,7 @@ def upgrade_environment(environment: Environment, *, location, backup_directory:
         status = environment_status(environment, probe(environment), None)
         return UpgradeResult(environment=environment.name, error=gettext(
             "%(env)s is unreachable: %(error)s", env=environment.name,
-            error=status.error or _words(exc, environment)))
+            error=status.error or driver_words(exc, environment, lines=2, limit=400)))
     try:
         return _upgrade_environment(environment, location=location,
                                     backup_directory=backup_directory, applied_by=applied_by,
@@ -276,7 +261,7 @@ def _upgrade_environment(environment: Environment, *, location, backup_directory
                       if result.failed else "?")
         result.error = gettext(
             "Step %(step)s failed: %(error)s. The database stays at %(rev)s.",
-            step=step_words, error=_words(exc, environment),
+            step=step_words, error=driver_words(exc, environment, lines=2, limit=400),
             rev=", ".join(result.after) or "base")
         return result
 
