@@ -4,7 +4,7 @@ Django's `has_{view,add,change,delete}_permission` idea: a view declares which r
 read and which roles write; `allowed(action)` answers for the current user.
 """
 
-from flask import current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_security import check_and_update_authn_fresh, current_user, url_for_security
 from flask_security.utils import do_flash, get_message
 
@@ -40,6 +40,26 @@ def user_has_role(roles) -> bool:
 def login_redirect():
     """To the login page, coming back afterwards to the page that was asked for."""
     return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+
+
+def gate(is_allowed):
+    """The way into every panel page: anonymous -> the login page (and back afterwards);
+    signed in but not allowed (`is_allowed()` false: no role for it, or inactive) -> 403.
+    None lets the request through."""
+    if not current_user.is_authenticated:
+        return login_redirect()
+    if not is_allowed():
+        abort(403)
+    return None
+
+
+class Gated:
+    """Mixed in before Flask-Admin's view class: its pages go through `gate` with the
+    view's own `is_accessible` (Flask-Admin's default would hide them behind a 403 for
+    anonymous users too)."""
+
+    def _handle_view(self, name, **kwargs):
+        return gate(self.is_accessible)
 
 
 def fresh_sign_in_or_verify(back_to: str):

@@ -10,7 +10,6 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_admin.helpers import get_current_view
 from flask_babel import format_datetime
-from flask_security import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import Date, DateTime, Integer, Numeric, func, inspect
 from sqlalchemy.exc import DataError, IntegrityError
@@ -307,10 +306,9 @@ class GestaoModelView(ExportScreens, ImportScreens, ModelView):
 
     def _handle_view(self, name, **kwargs):
         """Anonymous -> login (and back); logged in without the role -> 403, GET or POST."""
-        if not current_user.is_authenticated:
-            return access.login_redirect()
-        if not self.is_accessible():
-            abort(403)
+        refused = access.gate(self.is_accessible)
+        if refused is not None:
+            return refused
         wanted = access.VIEW_ACTIONS.get(name)
         if wanted and not self.allowed(wanted):
             abort(403)

@@ -134,17 +134,12 @@ def _text(value) -> str:
     return str(value)
 
 
-class HistoryView(BaseView):
+class HistoryView(access.Gated, BaseView):
     def is_visible(self):
         return False
 
     def is_accessible(self):
         return current_user.is_authenticated and current_user.active
-
-    def _handle_view(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return access.login_redirect()
-        return None
 
     @expose("/")
     def index(self):

@@ -26,7 +26,7 @@ WORKER_GONE = _l("The worker stopped before finishing; nothing was written. Star
                  "and repeat the operation.")
 
 
-class JobsView(BaseView):
+class JobsView(access.Gated, BaseView):
     def __init__(self, **kwargs):
         super().__init__(name=_l("Jobs"), endpoint="jobs", url="/admin/jobs", **kwargs)
 
@@ -35,13 +35,6 @@ class JobsView(BaseView):
 
     def is_accessible(self):
         return access.user_has_role(access.EVERYONE)
-
-    def _handle_view(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return access.login_redirect()
-        if not self.is_accessible():
-            abort(403)
-        return None
 
     def _job(self, job_id: int) -> Job:
         job = db.session.get(Job, job_id)

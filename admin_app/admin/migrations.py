@@ -5,9 +5,8 @@ migrations, and the history as a matrix of revisions × environments. Administra
 All the work is in ``admin_app.ops``; this view only checks access and renders.
 """
 
-from flask import abort, current_app, jsonify
+from flask import current_app, jsonify
 from flask_admin import BaseView, expose
-from flask_security import current_user
 
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.ops.codes import (APPLIED, CURRENT, MULTIPLE_HEADS, NOT_APPLIED, NOT_INITIALIZED,
@@ -29,7 +28,7 @@ MARK_BADGES = {CURRENT: "primary", APPLIED: "success", NOT_APPLIED: "warning",
                UNKNOWN: "light"}
 
 
-class MigrationsView(BaseView):
+class MigrationsView(access.Gated, BaseView):
     def __init__(self, name=_l("Migrations"), category=ADMINISTRATION, endpoint="migrations",
                  url="/admin/migrations", **kwargs):
         super().__init__(name=name, category=category, endpoint=endpoint, url=url, **kwargs)
@@ -39,14 +38,6 @@ class MigrationsView(BaseView):
 
     def is_visible(self):
         return self.is_accessible()
-
-    def _handle_view(self, name, **kwargs):
-        """Anonymous -> login (and back); logged in without the admin role -> 403."""
-        if not current_user.is_authenticated:
-            return access.login_redirect()
-        if not self.is_accessible():
-            abort(403)
-        return None
 
     @expose("/")
     def index(self):
