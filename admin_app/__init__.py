@@ -35,7 +35,6 @@ def create_app(config: dict | None = None) -> Flask:
     register_admin(app)
     register_routes(app)
     register_commands(app)
-    app.add_template_filter(_money_filter, "money")
     app.add_template_filter(_datetime_filter, "datetime_short")
     return app
 
@@ -147,12 +146,6 @@ def register_commands(app: Flask) -> None:
     from .cli import register
 
     register(app)
-
-
-def _money_filter(value):
-    from flask_babel import format_currency
-
-    return format_currency(value or 0, "BRL")
 
 
 def _datetime_filter(value):

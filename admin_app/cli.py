@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Role, User
+from .config import MIN_PASSWORD_LENGTH
 from .models.auth import ADMIN, ROLE_NAMES
 
 PASSWORD_ENV = "GESTAO_USER_PASSWORD"
-MIN_PASSWORD = 10
 
 users = AppGroup("users", help="Manage panel users.")
 
@@ -34,8 +34,9 @@ def _read_password(confirm: bool = True) -> str:
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
-    if len(password) < MIN_PASSWORD:
-        raise click.ClickException(f"The password must have at least {MIN_PASSWORD} characters.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
     return password
 
 

@@ -8,6 +8,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+#: The shortest password accepted anywhere (sign-up, the Users screen, the command line).
+MIN_PASSWORD_LENGTH = 10
+
 PRODUCTION_NAMES = {"production", "prod"}
 
 
@@ -104,6 +107,20 @@ def transfer_settings(environ) -> dict:
         # imports and exports of more lines than this run in the worker (admin_app/jobs/)
         "GESTAO_JOB_ROWS": _whole_number(environ, "GESTAO_JOB_ROWS", 10_000),
         "GESTAO_EXPORT_DIR": environ.get("GESTAO_EXPORT_DIR"),
+        # big jobs run in the request, not the worker (the tests)
+        "GESTAO_JOBS_INLINE": environ.get("GESTAO_JOBS_INLINE", "").lower() in ("1", "true"),
+    }
+
+
+def migration_settings(environ) -> dict:
+    """Where the migration tools look (README: "Migrations"); unset means their default."""
+    return {
+        # the environments' file (default: instance/environments.toml)
+        "GESTAO_ENVIRONMENTS": environ.get("GESTAO_ENVIRONMENTS"),
+        # backups made before an upgrade (default: instance/backups)
+        "GESTAO_BACKUP_DIR": environ.get("GESTAO_BACKUP_DIR"),
+        # the migration scripts the status reads (default: the app's migrations/)
+        "GESTAO_MIGRATIONS_DIR": environ.get("GESTAO_MIGRATIONS_DIR"),
     }
 
 
@@ -156,6 +173,7 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
     return {
         **sign_in_settings(environ, production),
         **transfer_settings(environ),
+        **migration_settings(environ),
         **two_factor_settings(secret_key, environ, production),
         "GESTAO_ENV": "production" if production else environ.get("GESTAO_ENV", "development"),
         "SECRET_KEY": secret_key,
@@ -195,7 +213,7 @@ def build_config(instance_path: str, environ=os.environ) -> dict:
         # Cache-Control is set for every page by admin_app/headers.py (Flask-Security's own
         # rendered as the malformed `private=True, no-store=True`).
         "SECURITY_CACHE_CONTROL": None,
-        "SECURITY_PASSWORD_LENGTH_MIN": 10,
+        "SECURITY_PASSWORD_LENGTH_MIN": MIN_PASSWORD_LENGTH,
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
         # Flask-Admin
         "FLASK_ADMIN_FLUID_LAYOUT": True,

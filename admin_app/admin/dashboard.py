@@ -17,11 +17,12 @@ from decimal import Decimal
 
 import pygal
 from flask_admin import AdminIndexView, expose
-from flask_babel import format_currency, format_date
+from flask_babel import format_date
 from flask_security import current_user
 from pygal.style import Style
 from sqlalchemy import func, select
 
+from admin_app import formats
 from admin_app.extensions import db
 from admin_app.i18n import gettext, lazy_gettext as _l
 from admin_app.models import FinancialEntry, Order, Product
@@ -90,7 +91,7 @@ def business_cards(today: date) -> list[dict]:
         {"id": "open-orders", "title": _l("Open orders"), "value": open_orders,
          "url": filtered_list_url("order", [("status", "FilterInList", ",".join(OPEN_STATUSES))])},
         {"id": "sales-month", "title": _l("Sales this month"),
-         "value": format_currency(Decimal(sales_month or 0), "BRL"),
+         "value": formats.money(Decimal(sales_month or 0)),
          "url": filtered_list_url("order", [
              ("ordered_at", "DateTimeBetweenFilter",
               f"{month_start:%Y-%m-%d} 00:00:00 to {today:%Y-%m-%d} 23:59:59"),
@@ -104,14 +105,14 @@ def business_cards(today: date) -> list[dict]:
                                               FinancialEntry.due_date <= week_end)
         late_count, late_total = _entries_total(kind, FinancialEntry.due_date < today)
         cards.append({"id": f"{kind}-due", "title": label_due,
-                      "value": format_currency(due_total, "BRL"), "detail": due_count,
+                      "value": formats.money(due_total), "detail": due_count,
                       "url": filtered_list_url("financialentry", [
                           ("kind", "FilterEqual", kind),
                           ("due_date", "DateBetweenFilter",
                            f"{today:%Y-%m-%d} to {week_end:%Y-%m-%d}"),
                           ("paid_at", "FilterEmpty", "1")])})
         cards.append({"id": f"{kind}-overdue", "title": label_overdue,
-                      "value": format_currency(late_total, "BRL"), "detail": late_count,
+                      "value": formats.money(late_total), "detail": late_count,
                       "alert": late_count > 0,
                       "url": filtered_list_url("financialentry", [
                           ("kind", "FilterEqual", kind),
@@ -157,7 +158,7 @@ def _chart(chart_class, title: str, labels: list[str], series: list[tuple[str, l
     chart = chart_class(style=CHART_STYLE, js=[], disable_xml_declaration=True,
                         explicit_size=False, width=800, height=320, legend_at_bottom=True,
                         x_label_rotation=0, show_y_guides=True, margin=10,
-                        value_formatter=lambda v: format_currency(v or 0, "BRL"))
+                        value_formatter=lambda v: formats.money(v or 0))
     chart.title = title
     chart.x_labels = labels
     for name, values in series:
@@ -182,14 +183,9 @@ def cash_flow_chart(today: date) -> str:
                    (gettext("Payables"), [p for _, _, p in data])])
 
 
-class DashboardView(AdminIndexView):
+class DashboardView(access.Gated, AdminIndexView):
     def is_accessible(self):
         return current_user.is_authenticated and current_user.active
-
-    def _handle_view(self, name, **kwargs):
-        if not self.is_accessible():
-            return access.login_redirect()
-        return None
 
     @expose("/")
     def index(self):

@@ -14,9 +14,9 @@ follows = "staging"                       # promotion order: nothing reaches pro
                                           # before staging has applied it
 ```
 
-The file's path can be changed with ``GESTAO_ENVIRONMENTS`` (app config or process
-environment). With no file, the app's own database is the only environment. A malformed file
-is reported as a :class:`ConfigError` (never raised), so callers can show it.
+The file's path can be changed with ``GESTAO_ENVIRONMENTS`` (an app setting, read from the
+environment by config.py). With no file, the app's own database is the only environment. A
+malformed file is reported as a :class:`ConfigError` (never raised), so callers can show it.
 """
 
 from __future__ import annotations
@@ -149,9 +149,9 @@ def resolve_url(raw: str, base_dir: Path = PROJECT_ROOT) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def environments_path(app_config=None, instance_path: str | None = None,
-                      environ=os.environ) -> Path:
-    configured = (app_config or {}).get(ENV_VAR) or environ.get(ENV_VAR)
+def environments_path(app_config=None, instance_path: str | None = None) -> Path:
+    """``GESTAO_ENVIRONMENTS`` of the app's settings (config.py), else instance/'s file."""
+    configured = (app_config or {}).get(ENV_VAR)
     if configured:
         return Path(configured)
     return Path(instance_path or PROJECT_ROOT / "instance") / FILENAME

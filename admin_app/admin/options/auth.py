@@ -15,6 +15,7 @@ from admin_app import formats
 from admin_app.admin import access
 from admin_app.admin.history import (ACTION_LABELS, load_referenced, readable_changes,
                                      view_for_entity)
+from admin_app.config import MIN_PASSWORD_LENGTH
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.models import AuditEntry, ImportRun, Job, Role, User
@@ -24,7 +25,6 @@ from admin_app.rules import BusinessRuleError
 from admin_app.signin import lockout, sessions, two_factor
 
 ADMINISTRATION = _l("Administration")
-MIN_PASSWORD = 10
 
 
 def active_admin_count(excluding_id: int | None = None) -> int:
@@ -64,7 +64,7 @@ class UserOptions:
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"),
-            validators=[Optional(), Length(min=MIN_PASSWORD, message=_l(
+            validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, message=_l(
                 "The password must have at least %(min)d characters."))],
             description=_l("Leave empty to keep the current password."),
         ),
