@@ -42,11 +42,14 @@ run: demo
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-# The code's shape first (seconds): style and complexity, then the import layering of
-# setup.cfg's [importlinter] contracts; then the suite.
+# The code's shape first (seconds): style and complexity, the import layering of setup.cfg's
+# [importlinter] contracts, no module over 450 lines; then the suite.
 lint: $(STAMP)
 	$(BIN)/flake8
 	$(BIN)/lint-imports --no-cache
+	@big=$$(find admin_app -name '*.py' -exec wc -l {} + | awk '$$2 != "total" && $$1 > 450'); \
+	if [ -n "$$big" ]; then echo "modules over 450 lines (one job each, please):"; \
+	echo "$$big"; exit 1; fi
 
 test: install chromium lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

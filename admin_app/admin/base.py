@@ -7,17 +7,12 @@ from urllib.parse import urlencode
 from flask import abort, flash, g, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.form import BaseForm
-from flask_admin.helpers import get_current_view
 from flask_babel import format_datetime
-from flask_wtf.csrf import _FlaskFormCSRF
-from sqlalchemy import Date, DateTime, Integer, Numeric, func, inspect
+from sqlalchemy import Integer, func, inspect
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import RelationshipProperty, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField
 
-from admin_app import formats
 from admin_app.extensions import db
 from admin_app.i18n import gettext, lazy_gettext as _l, ngettext
 from admin_app import search as text_search
@@ -26,78 +21,13 @@ from admin_app.rules import BusinessRuleError
 from . import access, list_rows, listing
 from .ajax import IndexedAjaxLoader
 from .errors import describe_integrity_error
-from .fields import GestaoModelConverter, clean_formdata, is_id
+from .fields import GestaoModelConverter, is_id
+from .formatters import automatic_formatters
+from .forms import CsrfForm, VersionField
 from .exporting import ExportScreens
 from .importing import ImportScreens
 from .options import screen_labels
 from .references import blocking_references
-
-
-class VersionField(HiddenField):
-    """The version the form was rendered from; never written to the model."""
-
-    def populate_obj(self, obj, name):
-        pass
-
-
-class CsrfForm(BaseForm):
-    """Flask-Admin's base form carrying Flask-WTF's CSRF token (the one CSRFProtect checks)."""
-
-    class Meta:
-        csrf = True
-        csrf_class = _FlaskFormCSRF
-        csrf_field_name = "csrf_token"
-        csrf_secret = None
-        csrf_time_limit = None
-
-        @property
-        def csrf_context(self):
-            from flask import session
-            return session
-
-        def wrap_formdata(self, form, formdata):
-            formdata = super().wrap_formdata(form, formdata)
-            if formdata is None:
-                return None
-            view = get_current_view()
-            return clean_formdata(formdata, getattr(view, "_form_ajax_refs", None) or {})
-
-
-def _money(view, context, model, name):
-    value = getattr(model, name)
-    return "" if value is None else formats.money(value)
-
-
-def _number(view, context, model, name):
-    value = getattr(model, name)
-    return "" if value is None else formats.quantity(value)
-
-
-def _date(view, context, model, name):
-    value = getattr(model, name)
-    return "" if value is None else formats.short_date(value)
-
-
-def _datetime(view, context, model, name):
-    value = getattr(model, name)
-    return "" if value is None else formats.short_datetime(value)
-
-
-# What each automatic formatter writes (an export binds a faster writer of that kind).
-_money.kind, _number.kind, _date.kind, _datetime.kind = "money", "number", "date", "datetime"
-
-
-def automatic_formatters(model) -> dict:
-    """Money (scale 2) as R$, quantities as numbers, dates in the user's locale."""
-    formatters = {}
-    for column in inspect(model).columns:
-        if isinstance(column.type, Numeric):
-            formatters[column.key] = _money if column.type.scale == 2 else _number
-        elif isinstance(column.type, DateTime):
-            formatters[column.key] = _datetime
-        elif isinstance(column.type, Date):
-            formatters[column.key] = _date
-    return formatters
 
 
 class GestaoModelView(ExportScreens, ImportScreens, ModelView):
