@@ -74,15 +74,19 @@ def users_set_password(email):
     click.echo(f"Password of {email} changed.")
 
 
+def _user(email: str):
+    """The user of an e-mail, whatever its case (None if there is none)."""
+    return current_app.extensions["security"].datastore.find_user(case_insensitive=True,
+                                                                  email=email)
+
+
 @users.command("unlock")
 @click.argument("email")
 def users_unlock(email):
     """Lift the sign-in lock of an e-mail (after too many failed sign-ins)."""
     from .signin import lockout
 
-    user = current_app.extensions["security"].datastore.find_user(case_insensitive=True,
-                                                                  email=email)
-    if lockout.unlock(email, "cli", user):
+    if lockout.unlock(email, "cli", _user(email)):
         click.echo(f"Sign-in of {email} unlocked.")
     else:
         click.echo(f"{email} was not locked.")
@@ -94,8 +98,7 @@ def users_reset_2fa(email):
     """Forget a user's authenticator app and recovery codes (a lost phone)."""
     from .signin import two_factor
 
-    user = current_app.extensions["security"].datastore.find_user(case_insensitive=True,
-                                                                  email=email)
+    user = _user(email)
     if user is None:
         raise click.ClickException(f"No user with e-mail {email}.")
     two_factor.reset(user, "cli")

@@ -7,28 +7,19 @@ from sqlalchemy import Date, DateTime, Numeric, inspect
 from admin_app import formats
 
 
-def _money(view, context, model, name):
-    value = getattr(model, name)
-    return "" if value is None else formats.money(value)
+def _formatter(write, kind: str):
+    """A list formatter writing a column's value with `write` (empty for no value)."""
+    def format_cell(view, context, model, name):
+        value = getattr(model, name)
+        return "" if value is None else write(value)
+    format_cell.kind = kind
+    return format_cell
 
 
-def _number(view, context, model, name):
-    value = getattr(model, name)
-    return "" if value is None else formats.quantity(value)
-
-
-def _date(view, context, model, name):
-    value = getattr(model, name)
-    return "" if value is None else formats.short_date(value)
-
-
-def _datetime(view, context, model, name):
-    value = getattr(model, name)
-    return "" if value is None else formats.short_datetime(value)
-
-
-# What each automatic formatter writes (an export binds a faster writer of that kind).
-_money.kind, _number.kind, _date.kind, _datetime.kind = "money", "number", "date", "datetime"
+_money = _formatter(formats.money, "money")
+_number = _formatter(formats.quantity, "number")
+_date = _formatter(formats.short_date, "date")
+_datetime = _formatter(formats.short_datetime, "datetime")
 
 
 def automatic_formatters(model) -> dict:

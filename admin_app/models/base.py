@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Index, func
+from sqlalchemy import CheckConstraint, DateTime, Index, func
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
@@ -14,6 +14,14 @@ def utcnow_seconds() -> datetime:
     """For dates a person types back in a form (whole seconds): an untouched form then
     round-trips the value unchanged instead of recording a change nobody made."""
     return utcnow().replace(microsecond=0)
+
+
+def one_of(column: str, values, name: str, nullable: bool = False) -> CheckConstraint:
+    """The database refuses any value of `column` outside `values` (a status, a kind, a UF),
+    whoever writes it."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    allowed = f"{column} IN ({quoted})"
+    return CheckConstraint(f"{column} IS NULL OR {allowed}" if nullable else allowed, name=name)
 
 
 def sort_index(table: str, column: str) -> Index:

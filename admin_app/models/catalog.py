@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from admin_app.extensions import db
 
-from .base import VersionedMixin, sort_index
+from .base import VersionedMixin, one_of, sort_index
 
 UNITS = ("UN", "KG", "L", "CX", "M")
 Money = Numeric(12, 2)
@@ -34,7 +34,7 @@ class Product(VersionedMixin, db.Model):
         CheckConstraint("cost >= 0", name="cost_non_negative"),
         CheckConstraint("stock >= 0", name="stock_non_negative"),
         CheckConstraint("min_stock >= 0", name="min_stock_non_negative"),
-        CheckConstraint("unit IN ('UN', 'KG', 'L', 'CX', 'M')", name="unit_known"),
+        one_of("unit", UNITS, "unit_known"),
         sort_index("products", "category_id"), sort_index("products", "price"),
         sort_index("products", "stock"), sort_index("products", "active"),
         sort_index("products", "unit"),

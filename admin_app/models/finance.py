@@ -10,10 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from admin_app.extensions import db
 from admin_app.rules import finance as finance_rules
 
-from .base import VersionedMixin, sort_index
+from .base import VersionedMixin, one_of, sort_index
 from .catalog import Money
-
-_KIND_SQL = ", ".join(f"'{k}'" for k in finance_rules.KINDS)
 
 
 class FinancialEntry(VersionedMixin, db.Model):
@@ -21,7 +19,7 @@ class FinancialEntry(VersionedMixin, db.Model):
 
     __tablename__ = "financial_entries"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_KIND_SQL})", name="kind_known"),
+        one_of("kind", finance_rules.KINDS, "kind_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
         sort_index("financial_entries", "kind"), sort_index("financial_entries", "description"),
         sort_index("financial_entries", "amount"),

@@ -6,14 +6,13 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from admin_app.extensions import db
 from admin_app.rules.documents import clean_cnpj, clean_document, format_document
 
-from .base import VersionedMixin, sort_index
+from .base import VersionedMixin, one_of, sort_index
 
 # The 27 federative units of Brazil.
 UFS = (
     "AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA",
     "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO",
 )
-_UF_SQL = ", ".join(f"'{uf}'" for uf in UFS)
 
 
 class Customer(VersionedMixin, db.Model):
@@ -22,7 +21,7 @@ class Customer(VersionedMixin, db.Model):
     __tablename__ = "customers"
     __table_args__ = (
         CheckConstraint("length(document) IN (11, 14)", name="document_length"),
-        CheckConstraint(f"state IS NULL OR state IN ({_UF_SQL})", name="state_uf"),
+        one_of("state", UFS, "state_uf", nullable=True),
         sort_index("customers", "city"), sort_index("customers", "state"),
         sort_index("customers", "active"),
     )

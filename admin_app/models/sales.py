@@ -9,11 +9,9 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from admin_app.extensions import db
 from admin_app.rules import orders as order_rules
 
-from .base import VersionedMixin, sort_index, utcnow_seconds
+from .base import VersionedMixin, one_of, sort_index, utcnow_seconds
 from .catalog import Money, Quantity
 from .parties import Customer
-
-_STATUS_SQL = ", ".join(f"'{s}'" for s in order_rules.STATUSES)
 
 
 class Order(VersionedMixin, db.Model):
@@ -26,7 +24,7 @@ class Order(VersionedMixin, db.Model):
 
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status_known"),
+        one_of("status", order_rules.STATUSES, "status_known"),
         CheckConstraint("discount >= 0", name="discount_non_negative"),
         sort_index("orders", "status"), sort_index("orders", "customer_id"),
         # The dashboard's sales per period: the sold statuses' date ranges, summed from the

@@ -8,10 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from admin_app.extensions import db
 from admin_app.rules import stock as stock_rules
 
-from .base import TimestampMixin, sort_index
+from .base import TimestampMixin, one_of, sort_index
 from .catalog import Product, Quantity
-
-_KIND_SQL = ", ".join(f"'{k}'" for k in stock_rules.KINDS)
 
 
 class StockMovement(TimestampMixin, db.Model):
@@ -19,7 +17,7 @@ class StockMovement(TimestampMixin, db.Model):
 
     __tablename__ = "stock_movements"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_KIND_SQL})", name="kind_known"),
+        one_of("kind", stock_rules.KINDS, "kind_known"),
         CheckConstraint("quantity >= 0", name="quantity_non_negative"),
         CheckConstraint("balance_after >= 0", name="balance_non_negative"),
         sort_index("stock_movements", "created_at"), sort_index("stock_movements", "kind"),

@@ -168,11 +168,18 @@ class RoleOptions:
             raise BusinessRuleError(str(_l("The built-in roles cannot be deleted.")))
 
 
-class AuditEntryOptions:
-    """Read-only for everyone, administrators included."""
-    label, label_plural, category = _l("Audit entry"), _l("Audit trail"), ADMINISTRATION
+class AdministratorsRecordOptions:
+    """A record the panel keeps of its own (audit, sign-ins, imports, jobs): administrators
+    read it, nobody writes it, newest first."""
+    category = ADMINISTRATION
     read_roles = access.ADMINS
     writes = frozenset()
+    column_default_sort = ("created_at", True)
+
+
+class AuditEntryOptions(AdministratorsRecordOptions):
+    """Read-only for everyone, administrators included."""
+    label, label_plural = _l("Audit entry"), _l("Audit trail")
     column_list = ("created_at", "actor", "action", "entity", "object_id", "changes")
     column_exclude_list = ()
     column_labels = {"created_at": _l("When"), "actor": _l("Who"), "action": _l("Action"),
@@ -181,7 +188,6 @@ class AuditEntryOptions:
     column_searchable_list = ("object_id",)
     column_filters = ("actor", "entity", "action", "created_at")
     column_sortable_list = ("created_at", "actor", "action", "entity")
-    column_default_sort = ("created_at", True)
     column_formatters = {"changes": lambda v, c, m, n: changes_summary(m),
                          "action": lambda v, c, m, n: str(ACTION_LABELS.get(m.action, m.action)),
                          "object_id": lambda v, c, m, n: history_link(m)}
@@ -217,25 +223,20 @@ def history_link(entry):
     return Markup('<a href="{}">{}</a>').format(url, entry.object_id)
 
 
-class SignInEventOptions:
+class SignInEventOptions(AdministratorsRecordOptions):
     """The sign-in trail: read-only, administrators only."""
-    label, label_plural, category = _l("Sign-in event"), _l("Sign-in trail"), ADMINISTRATION
-    read_roles = access.ADMINS
-    writes = frozenset()
+    label, label_plural = _l("Sign-in event"), _l("Sign-in trail")
     column_list = ("created_at", "kind", "email", "ip", "user_agent", "actor")
     column_labels = {"created_at": _l("When"), "kind": _l("Event"), "email": _l("E-mail"),
                      "ip": _l("Address"), "user_agent": _l("Browser"), "actor": _l("By")}
     column_filters = ("email", "kind", "created_at")  # each with an index
     column_sortable_list = ("created_at", "kind", "email")
-    column_default_sort = ("created_at", True)
     column_formatters = {"kind": lambda v, c, m, n: str(EVENT_LABELS.get(m.kind, m.kind))}
 
 
-class ImportRunOptions:
+class ImportRunOptions(AdministratorsRecordOptions):
     """Every import (and preview) of a file into a list: read-only, administrators only."""
-    label, label_plural, category = _l("Import"), _l("Imports"), ADMINISTRATION
-    read_roles = access.ADMINS
-    writes = frozenset()
+    label, label_plural = _l("Import"), _l("Imports")
     column_list = ("created_at", "actor", "entity", "file_name", "status", "rows", "created",
                    "changed", "unchanged", "errors")
     column_details_list = column_list + ("message", "finished_at")
@@ -246,22 +247,18 @@ class ImportRunOptions:
                      "message": _l("Message"), "finished_at": _l("Finished at")}
     column_filters = ("entity", "status", "created_at")  # each with an index
     column_sortable_list = ("created_at", "entity", "status")
-    column_default_sort = ("created_at", True)
     column_formatters = {"status": lambda v, c, m, n: str(IMPORT_STATUS.get(m.status, m.status))}
 
 
-class JobOptions:
+class JobOptions(AdministratorsRecordOptions):
     """The worker's jobs (big imports and exports): read-only, administrators only."""
-    label, label_plural, category = _l("Job"), _l("Jobs"), ADMINISTRATION
-    read_roles = access.ADMINS
-    writes = frozenset()
+    label, label_plural = _l("Job"), _l("Jobs")
     column_list = ("created_at", "kind", "entity", "status", "rows", "finished_at", "message")
     column_labels = {"created_at": _l("When"), "kind": _l("Kind"), "entity": _l("Entity"),
                      "status": _l("Status"), "rows": _l("Lines"),
                      "finished_at": _l("Finished at"), "message": _l("Message")}
     column_filters = ("status", "created_at")  # each with an index
     column_sortable_list = ("created_at", "status")
-    column_default_sort = ("created_at", True)
     column_formatters = {"kind": lambda v, c, m, n: str(JOB_KINDS.get(m.kind, m.kind))}
 
 
