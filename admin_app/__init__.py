@@ -80,7 +80,7 @@ def register_admin(app: Flask) -> None:
         translations_path=str(Path(__file__).parent / "translations"),
         csp_nonce_generator=headers.csp_nonce,
     )
-    register_model_views(admin)
+    register_model_views(app, admin)
     admin.add_view(HistoryView(name=lazy_gettext("History"), endpoint="history",
                                url="/admin/history"))
     admin.add_view(MigrationsView())

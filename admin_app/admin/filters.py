@@ -1,9 +1,11 @@
 """List filters that the column filters cannot express, and links to pre-filtered lists."""
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 
 from admin_app.i18n import lazy_gettext as _l
+
+from .screens import screens
 
 YES_NO = (("1", _l("Yes")), ("0", _l("No")))
 
@@ -28,8 +30,7 @@ def filtered_list_url(endpoint: str, filters: list[tuple[str, str, str]]) -> str
 
     Filter URL names derive from translated labels, so they are looked up at request time.
     """
-    admin = current_app.extensions["gestao_admin"]
-    view = next(v for v in admin._views if getattr(v, "endpoint", None) == endpoint)
+    view = screens().by_endpoint[endpoint]
     args = {}
     for position, (key, operation, value) in enumerate(filters):
         for index, flt in enumerate(view._filters or []):

@@ -18,19 +18,15 @@ from admin_app.i18n import lazy_gettext as _l
 from admin_app.models import AuditEntry
 
 from . import access
+from .screens import screens
 
 ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 HISTORY_LIMIT = 200
 
 
 def view_for_entity(entity: str):
-    from flask import current_app
-
-    admin = current_app.extensions["gestao_admin"]
-    for view in admin._views:
-        if getattr(view, "model", None) is not None and view.model.__name__ == entity:
-            return view
-    return None
+    """The screen of a model name as the audit trail writes it (`Customer`), or None."""
+    return screens().by_model_name.get(entity)
 
 
 def may_see_history(view) -> bool:

@@ -9,6 +9,7 @@ from admin_app.i18n import lazy_gettext as _l
 
 from .base import GestaoModelView
 from .options import OPTIONS, screen_labels
+from .screens import EXTENSION_KEY, Screens, screens
 
 
 def mapped_models() -> list[type]:
@@ -32,24 +33,23 @@ def view_class_for(model: type) -> type[GestaoModelView]:
     return type(f"{model.__name__}View", bases, {})
 
 
-def register_model_views(admin) -> None:
+def register_model_views(app, admin) -> None:
+    registered = app.extensions[EXTENSION_KEY] = Screens()
     for model in screen_models():
         view_class = view_class_for(model)
         _label, plural = screen_labels(model)
         category = getattr(view_class, "category", None) or _l("Other")
-        admin.add_view(view_class(model, db, name=plural, category=category,
-                                  endpoint=model.__name__.lower()))
+        view = view_class(model, db, name=plural, category=category,
+                          endpoint=model.__name__.lower())
+        admin.add_view(view)
+        registered.add(view)
 
 
 def model_screen(app, endpoint: str):
     """The model screen of an endpoint name (`customer`, `product`, …) of `app`, or None:
     what the command line and the worker act through."""
-    for view in app.extensions["gestao_admin"]._views:
-        if view.endpoint == endpoint and getattr(view, "model", None) is not None:
-            return view
-    return None
+    return screens(app).by_endpoint.get(endpoint)
 
 
 def model_endpoints(app) -> list[str]:
-    return sorted(v.endpoint for v in app.extensions["gestao_admin"]._views
-                  if getattr(v, "model", None) is not None)
+    return sorted(screens(app).by_endpoint)
