@@ -27,7 +27,7 @@ from admin_app.models import Category, ImportRun, Job, Role
 from admin_app.models.base import utcnow
 from admin_app.models.signin import FAILURE, LoginLockout, SignInEvent
 from tests import factories as f
-from tests.conftest import csrf_token, make_user
+from tests.helpers.auth import csrf_token, make_user
 
 LOGIN, DENIED, OK, ABSENT = "login", "403", "ok", "404"
 TO_AUDIT = "302 /admin/auditentry/"

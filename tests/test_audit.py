@@ -17,20 +17,20 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from admin_app.extensions import db
-from admin_app.i18n import gettext
 from admin_app.models import (
     AuditEntry, Category, Customer, FinancialEntry, Order, Product, StockMovement, Supplier, User,
 )
 from admin_app.rules import BusinessRuleError
-from tests.conftest import make_user
 from tests.factories import (
     AuditEntryFactory, CategoryFactory, CustomerFactory, FinancialEntryFactory, OrderFactory,
     OrderItemFactory, ProductFactory, StockMovementFactory, SupplierFactory,
 )
-from tests.pages import cells, count, fresh, landed, read_form, text_of
+from tests.helpers.auth import ADMIN_EMAIL, EDITOR_EMAIL, make_user, page_token
+from tests.helpers.data import count, entries, fresh
+from tests.helpers.forms import filter_arg, landed, submit
+from tests.helpers.pages import alerts, cells, text_of
+from tests.helpers.words import pt
 
-ADMIN_EMAIL = "admin@teste.com.br"
-EDITOR_EMAIL = "editor@teste.com.br"
 VALID_CPF = "52998224725"            # 529.982.247-25
 VALID_CNPJ = "11222333000181"        # 11.222.333/0001-81
 SECRET_MARK = "••••••"
@@ -38,63 +38,6 @@ BOOKKEEPING = {"version", "created_at", "updated_at"}
 
 
 # -- helpers: what the page says -------------------------------------------------------------
-
-def pt(msgid: str, **variables) -> str:
-    """A message of the project's catalog as the Portuguese UI says it."""
-    with current_app.test_request_context("/"):
-        return gettext(msgid, **variables)
-
-
-_ALERT_RE = re.compile(r'<div class="alert alert-(\w+)[^"]*"[^>]*>(.*?)</div>', re.S)
-
-
-def alerts(response) -> list[tuple[str, str]]:
-    """The flashed messages on the page, as (bootstrap kind, text)."""
-    found = []
-    for kind, fragment in _ALERT_RE.findall(response.get_data(as_text=True)):
-        fragment = re.sub(r"<button.*?</button>", "", fragment, flags=re.S)
-        found.append((kind, text_of(fragment)))
-    return found
-
-
-def submit(client, url: str, changes: dict):
-    """Open the form at `url`, change some fields (None unticks/empties one) and POST it."""
-    fields = read_form(client.get(url))
-    for name, value in changes.items():
-        if value is None:
-            fields.pop(name, None)
-        else:
-            fields[name] = value
-    return client.post(url, data=fields)
-
-
-def page_token(client, url: str) -> str:
-    body = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)[1]
-
-
-def entries(entity: str | None = None, action: str | None = None) -> list[AuditEntry]:
-    """The committed audit entries (oldest first), optionally of one entity / action."""
-    db.session.expire_all()
-    query = select(AuditEntry).order_by(AuditEntry.id)
-    if entity:
-        query = query.where(AuditEntry.entity == entity)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    return db.session.scalars(query).unique().all()
-
-
-def filter_arg(endpoint: str, column: str, operation: str) -> str:
-    """The URL argument of one of a screen's filters (`flt0_<index>`), found by column and
-    filter class name, so the test does not depend on the filters' order."""
-    admin = current_app.extensions["gestao_admin"]
-    view = next(v for v in admin._views if v.endpoint == endpoint)
-    for index, flt in enumerate(view._filters):
-        if getattr(flt, "column", None) is not None and flt.column.key == column \
-                and type(flt).__name__ == operation:
-            return f"flt0_{view.get_filter_arg(index, flt)}"
-    raise AssertionError(f"no {operation} filter on {endpoint}.{column}")
-
 
 def history_cards(response) -> list[dict]:
     """The history page's entries, in page order: action, actor and {label: (before, after)}."""
@@ -665,24 +608,24 @@ def test_admin_lists_the_trail_newest_first(admin_client, trail):
 
 
 def test_audit_screen_filters_by_entity_action_and_user(admin_client, trail):
-    arg = filter_arg("auditentry", "entity", "FilterEqual")
+    arg = filter_arg(current_app, "auditentry", "entity", "FilterEqual")
     page = admin_client.get(f"/admin/auditentry/?{arg}=Customer")
     assert page.status_code == 200
     assert set(cells(page, "entity")) == {"Customer"}
     assert len(cells(page, "entity")) == 3
 
-    arg = filter_arg("auditentry", "action", "FilterEqual")
+    arg = filter_arg(current_app, "auditentry", "action", "FilterEqual")
     page = admin_client.get(f"/admin/auditentry/?{arg}=update")
     assert cells(page, "action") == [pt("Changed")] * 2
     assert cells(page, "changes") == [f"{pt('Name')}: Bia → Carla",
                                       f"{pt('Name')}: Ana → Bia"]
 
-    arg = filter_arg("auditentry", "actor", "FilterEqual")
+    arg = filter_arg(current_app, "auditentry", "actor", "FilterEqual")
     page = admin_client.get(f"/admin/auditentry/?{arg}={EDITOR_EMAIL}")
     assert cells(page, "actor") == [EDITOR_EMAIL]
 
-    entity = filter_arg("auditentry", "entity", "FilterEqual")
-    actor = filter_arg("auditentry", "actor", "FilterEqual").replace("flt0_", "flt1_")
+    entity = filter_arg(current_app, "auditentry", "entity", "FilterEqual")
+    actor = filter_arg(current_app, "auditentry", "actor", "FilterEqual").replace("flt0_", "flt1_")
     page = admin_client.get(f"/admin/auditentry/?{entity}=Customer&{actor}={ADMIN_EMAIL}")
     assert cells(page, "changes") == [f"{pt('Name')}: Ana → Bia"]
 
@@ -690,7 +633,7 @@ def test_audit_screen_filters_by_entity_action_and_user(admin_client, trail):
 def test_audit_screen_filters_by_date(admin_client, trail):
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     yesterday = (date.today() - timedelta(days=1)).isoformat()
-    arg = filter_arg("auditentry", "created_at", "DateTimeGreaterFilter")
+    arg = filter_arg(current_app, "auditentry", "created_at", "DateTimeGreaterFilter")
     page = admin_client.get(f"/admin/auditentry/?{arg}={tomorrow}+00:00:00")
     assert page.status_code == 200
     assert cells(page, "entity") == []

@@ -12,7 +12,7 @@ from admin_app import create_app
 from admin_app.config import UnsafeConfiguration, build_config
 from admin_app.extensions import db
 from admin_app.models import AuditEntry, Customer, Role, User
-from tests.conftest import PASSWORD, csrf_token, log_in, make_user
+from tests.helpers.auth import PASSWORD, csrf_token, log_in, make_user
 
 ALERT_RE = re.compile(r'<div class="alert alert-danger[^"]*"[^>]*>\s*(.*?)\s*</div>', re.S)
 GENERIC_FAILURE_EN = "Authentication failed - identity or password/passcode invalid"

@@ -4,8 +4,8 @@ import pytest
 
 from admin_app.extensions import db
 from admin_app.models import FinancialEntry
-from tests.conftest import csrf_token
 from tests.factories import CustomerFactory, FinancialEntryFactory
+from tests.helpers.auth import csrf_token
 
 ENDPOINTS = ("customer", "supplier", "category", "product", "order", "orderitem",
              "stockmovement", "financialentry", "user", "role", "auditentry")

@@ -23,7 +23,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from babel.numbers import format_currency
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -32,14 +31,15 @@ from admin_app.admin.options.business import OrderOptions
 from admin_app.cli import ensure_roles
 from admin_app.demo import random_cnpj, seed_demo
 from admin_app.extensions import db
-from admin_app.i18n import gettext
 from admin_app.models import Category, Customer, Order, Product
 from admin_app.rules import orders as order_rules
 from admin_app.rules import stock as stock_rules
-from tests.browser_support import (
+from tests.helpers.auth import PASSWORD, make_user
+from tests.helpers.browser import (
     CHROMIUM_ARGS, LiveServer, PageWatcher, chromium_path, unavailable,
 )
-from tests.conftest import PASSWORD, TEST_CONFIG, make_user
+from tests.helpers.config import TEST_CONFIG
+from tests.helpers.words import brl, pt_of
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ADMIN = "admin@navegador.com.br"
@@ -52,17 +52,6 @@ SAVE = "form.admin-form input[type=submit].btn-primary"
 
 
 # -- what the pt_BR interface says -------------------------------------------------------------
-
-def pt(app, message) -> str:
-    """A catalog message, or a lazy label, as the Portuguese UI renders it."""
-    with app.test_request_context("/"):
-        return str(message) if not isinstance(message, str) else gettext(message)
-
-
-def brl(value) -> str:
-    """Money as the pt_BR UI writes it, spaces normalised (R$ 1.234,50)."""
-    return " ".join(format_currency(Decimal(value), "BRL", locale="pt_BR").split())
-
 
 def words(text: str) -> str:
     return " ".join(text.split())
@@ -263,7 +252,7 @@ def test_login_and_dashboard_cards_and_charts(fresh_page, live):
         assert box and box["width"] > 200 and box["height"] > 100, (chart_id, box)
         assert svg.locator("rect.rect").count() > 0, f"{chart_id}: no bars drawn"
     assert page.locator("#chart-sales svg .title").first.text_content() == \
-        pt(live.app, "Sales per month")
+        pt_of(live.app, "Sales per month")
     shot(page, "dashboard")
 
     # A card leads to the list it counts.
@@ -324,12 +313,12 @@ def test_customer_order_confirmation_stock_and_history(admin_page, live):
     assert row.count() == 1
     assert words(row.locator("td.col-total").inner_text()) == brl(total)
     assert words(row.locator("td.col-status").inner_text()) == \
-        pt(live.app, order_rules.STATUS_LABELS[order_rules.DRAFT])
+        pt_of(live.app, order_rules.STATUS_LABELS[order_rules.DRAFT])
     shot(page, "order-list")
 
     row.locator("a[href*='/details/']").click()
     page.wait_for_url("**/admin/order/details/**")
-    details = page.locator("table.table tr", has=page.locator("td", has_text=pt(
+    details = page.locator("table.table tr", has=page.locator("td", has_text=pt_of(
         live.app, "Total")))
     assert brl(total) in words(details.first.inner_text())
 
@@ -349,7 +338,7 @@ def test_customer_order_confirmation_stock_and_history(admin_page, live):
     page.goto(live.url + "/admin/order/")
     row = list_row(page, "number", number)
     assert words(row.locator("td.col-status").inner_text()) == \
-        pt(live.app, order_rules.STATUS_LABELS[order_rules.CONFIRMED])
+        pt_of(live.app, order_rules.STATUS_LABELS[order_rules.CONFIRMED])
     assert words(row.locator("td.col-total").inner_text()) == brl(total)
 
     # The stock movements the confirmation wrote: one "saída" per item, naming the order.
@@ -357,7 +346,7 @@ def test_customer_order_confirmation_stock_and_history(admin_page, live):
     movements = list_row(page, "order", number)
     assert movements.count() == len(items)
     kinds = {words(t) for t in movements.locator("td.col-kind").all_inner_texts()}
-    assert kinds == {pt(live.app, stock_rules.KIND_LABELS[stock_rules.OUT])}
+    assert kinds == {pt_of(live.app, stock_rules.KIND_LABELS[stock_rules.OUT])}
     shown = words(" ".join(movements.locator("td.col-product").all_inner_texts()))
     for sku, product_name, _, _ in items:
         assert sku in shown and product_name in shown
@@ -369,10 +358,10 @@ def test_customer_order_confirmation_stock_and_history(admin_page, live):
     entries = page.locator(".history-entry")
     assert entries.count() >= 2
     newest, oldest = words(entries.first.inner_text()), words(entries.last.inner_text())
-    assert newest.startswith(pt(live.app, "Changed")) and ADMIN in newest
-    assert pt(live.app, OrderOptions.column_labels["status"]) in newest
+    assert newest.startswith(pt_of(live.app, "Changed")) and ADMIN in newest
+    assert pt_of(live.app, OrderOptions.column_labels["status"]) in newest
     assert order_rules.CONFIRMED in newest.lower() and order_rules.DRAFT in newest.lower()
-    assert oldest.startswith(pt(live.app, "Created")) and number in oldest
+    assert oldest.startswith(pt_of(live.app, "Created")) and number in oldest
 
 
 def test_reader_sees_no_way_to_change_anything(reader_page, live, watcher):
@@ -409,7 +398,7 @@ def test_invalid_cpf_is_reported_next_to_the_field(admin_page, live):
     group = page.locator(".form-group", has=field)
     feedback = group.locator(".invalid-feedback, .help-block")
     assert feedback.is_visible()
-    assert words(feedback.inner_text()) == pt(live.app, "Invalid CPF: check the digits.")
+    assert words(feedback.inner_text()) == pt_of(live.app, "Invalid CPF: check the digits.")
     shot(page, "customer-invalid-cpf")
 
 
@@ -465,7 +454,7 @@ def test_status_picker_speaks_portuguese(admin_page, live):
     page = admin_page
     page.goto(live.url + "/admin/order/new/")
     shown = [words(t) for t in page.locator("#status option").all_inner_texts()]
-    assert shown == [pt(live.app, order_rules.STATUS_LABELS[s]) for s in order_rules.STATUSES]
+    assert shown == [pt_of(live.app, order_rules.STATUS_LABELS[s]) for s in order_rules.STATUSES]
 
 
 def test_order_date_reads_the_same_in_list_and_form(admin_page, live):

@@ -6,7 +6,8 @@ import pytest
 
 from admin_app import create_app
 from admin_app.headers import HSTS
-from tests.conftest import TEST_CONFIG, csrf_token
+from tests.helpers.auth import csrf_token
+from tests.helpers.config import TEST_CONFIG
 
 ARGUMENTS = {"export_type": "csv", "entity": "customer", "object_id": "1", "run_id": 1, "job_id": 1}
 EXPECTED = {

@@ -31,7 +31,8 @@ from tests.factories import (
     CategoryFactory, CustomerFactory, OrderFactory, ProductFactory, StockMovementFactory,
     SupplierFactory,
 )
-from tests.test_audit import alerts, page_token
+from tests.helpers.auth import page_token
+from tests.helpers.pages import alerts
 
 EXAMPLES = 25            # per entity and backend: 7 entities x 2 backends x 25 posts
 MARKERS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from admin_app.extensions import db
 from admin_app.models import AuditEntry, Customer, ImportRun
 from tests import factories as f
-from tests.conftest import csrf_token, post_file
+from tests.helpers.auth import csrf_token
+from tests.helpers.clients import post_file
 
 CPF, CPF_2 = "52998224725", "39053344705"
 GOOD = ("CPF/CNPJ;Nome;Cidade;UF;Ativo\r\n"

@@ -13,13 +13,15 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from admin_app.demo import random_cpf
 from admin_app.extensions import db
 from admin_app.models import Customer, ImportRun, Job
 from tests import factories as f
-from tests.conftest import csrf_token, post_file
+from tests.helpers.auth import csrf_token
+from tests.helpers.clients import post_file
+from tests.helpers.data import count
 
 HEADER = "CPF/CNPJ;Nome;Cidade;UF;Ativo\r\n"
 
@@ -33,11 +35,6 @@ def customers_file(count: int, seed: int = 7) -> bytes:
 
 def upload(client, data: bytes, name="clientes.csv"):
     return post_file(client, "/admin/customer/import/", data, name)
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.fixture()

@@ -22,9 +22,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from admin_app.extensions import db
 from admin_app.models import Customer, Order, Product
 from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
-from tests.test_audit import (
-    ADMIN_EMAIL, EDITOR_EMAIL, alerts, entries, fresh, landed, page_token, pt, read_form,
-)
+from tests.helpers.auth import ADMIN_EMAIL, EDITOR_EMAIL, page_token
+from tests.helpers.data import entries, fresh
+from tests.helpers.forms import landed, read_form
+from tests.helpers.pages import alerts
+from tests.helpers.words import pt
 
 CONFLICT = ("This record was changed by %(who)s on %(when)s since you opened it. Your "
             "changes were not saved; they are still in the form. Open the record again to "

@@ -7,9 +7,10 @@ in the page, the JSON and the CLI exit code:
 * revisions without a rollback plan ("sem reversão": ``downgrade()`` empty or raising),
   detected with ``ast``, and the warning before applying one to production.
 
-Databases and temporary copies of ``migrations/`` are built with the helpers of
-``test_migration_status``. (The stairway test — base → each revision → back one → forward
-again, on both backends — is ``tests/test_migrations.py::test_stairway``, pytest-alembic's.)
+Databases and temporary copies of ``migrations/`` are built with ``tests/helpers/migrations``
+and the ``scripts_copy`` fixture. (The stairway test — base → each revision → back one →
+forward again, on both backends — is ``tests/test_migrations.py::test_stairway``,
+pytest-alembic's.)
 """
 
 import hashlib
@@ -22,11 +23,10 @@ from admin_app.ops.codes import (EMPTY_DOWNGRADE, MISSING, MODIFIED, NO_DOWNGRAD
                                  RAISING_DOWNGRADE, REVERSIBLE, UNKNOWN_REVISION, UP_TO_DATE)
 from admin_app.ops.scripts import downgrade_kind
 from admin_app.ops.upgrade import run_alembic
-from tests.test_migration_status import (HEAD, MIGRATIONS, add_revision, by_name, cli,
-                                         configure, current_heads, log_rows, page, pt,
-                                         scripts_copy, status_json)
-
-__all__ = ["configure", "scripts_copy"]  # fixtures used here
+from tests.helpers.config import PG_ADMIN_URL, TEST_CONFIG, pg_url
+from tests.helpers.migrations import (HEAD, MIGRATIONS, PREVIOUS, SCRIPTS, add_revision, by_name,
+                                      cli, current_heads, log_rows, page, status_json)
+from tests.helpers.words import pt
 
 EXTRA = "e1e2e3e4e5e6"
 NEXT = "f1f2f3f4f5f6"
@@ -298,8 +298,6 @@ def test_schema_drift_below_head(backend, app, admin_client, configure, make_dat
                                  scripts_copy):
     """One revision behind head: compared with the schema the migrations build at its
     revision (not with the models, which describe head)."""
-    from tests.test_migration_status import PREVIOUS
-
     url = make_database(backend)
     run_alembic(url, MIGRATIONS, "upgrade", PREVIOUS)
     configure({"alvo": url})
@@ -342,8 +340,6 @@ def test_schema_drift_below_head(backend, app, admin_client, configure, make_dat
 def _scratch_databases(prefix: str) -> list[str]:
     import psycopg
 
-    from tests.conftest import PG_ADMIN_URL
-
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
         return [row[0] for row in conn.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",))]
@@ -377,8 +373,6 @@ def test_scratch_database_dropped_after_the_check(backend, app, admin_client, co
     """PostgreSQL: the reference is built in a gestao_drift_* database of the environment's
     server, dropped afterwards, also when the build fails (a script that raises now);
     SQLite: in memory. Either way the failure is words in drift_error, never a crash."""
-    from tests.test_migration_status import PREVIOUS
-
     prefix, seen = scratch
     url = make_database(backend)
     run_alembic(url, MIGRATIONS, "upgrade", PREVIOUS)
@@ -420,9 +414,6 @@ def test_drift_not_checked_without_create_database(backend, app, admin_client, c
 
     import psycopg
 
-    from tests.conftest import pg_url
-    from tests.test_migration_status import PREVIOUS
-
     prefix, seen = scratch
     url = make_database(backend)
     run_alembic(url, MIGRATIONS, "upgrade", PREVIOUS)
@@ -459,8 +450,6 @@ def test_drift_not_checked_without_create_database(backend, app, admin_client, c
 
 def test_production_waits_for_the_environment_it_follows(backend, app, admin_client,
                                                          configure, make_database, tmp_path):
-    from tests.test_migration_status import PREVIOUS
-
     staging, production = make_database(backend), make_database(backend)
     for url in (staging, production):
         run_alembic(url, MIGRATIONS, "upgrade", PREVIOUS)
@@ -625,8 +614,6 @@ def test_every_migration_keeps_the_demo_data(backend, make_database):
     from admin_app import create_app
     from admin_app.demo import seed_demo
     from admin_app.extensions import db
-    from tests.conftest import TEST_CONFIG
-    from tests.test_migration_status import SCRIPTS
 
     url = make_database(backend)
     demo_app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})

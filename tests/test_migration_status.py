@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,8 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-from flask_babel import force_locale, gettext
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
@@ -32,16 +29,13 @@ from admin_app.ops.backup import restore_backup
 from admin_app.ops.codes import (MULTIPLE_HEADS, NOT_INITIALIZED, PENDING, UNKNOWN_REVISION,
                                  UNREACHABLE, UP_TO_DATE)
 from admin_app.ops.engines import CONNECT_TIMEOUT, open_readonly
-from admin_app.ops.scripts import load_scripts
 from admin_app.ops.status import status_report
 from admin_app.ops.upgrade import run_alembic
-from tests.conftest import TEST_CONFIG
+from tests.helpers.config import TEST_CONFIG
+from tests.helpers.migrations import (HEAD, MIGRATIONS, PREVIOUS, ROOT, SCRIPTS, add_revision,
+                                      by_name, cli, current_heads, log_rows, page, status_json)
+from tests.helpers.words import pt
 
-ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = ROOT / "migrations"
-SCRIPTS = load_scripts(MIGRATIONS)
-HEAD = SCRIPTS.heads[0]
-PREVIOUS = SCRIPTS.by_id[HEAD].parents[0]
 UNKNOWN_ID = "feedfacecafe"
 SECRET = "S3nh4-Sup3r-Secreta"
 CLOSED_PORT_URL = f"postgresql://gestao:{SECRET}@127.0.0.1:1/nada"
@@ -53,21 +47,6 @@ LABELS = {UP_TO_DATE: "em dia", PENDING: "1 pendente", UNKNOWN_REVISION: "revisÃ
 
 # --------------------------------------------------------------------------- helpers
 
-def pt(msgid: str, **values) -> str:
-    """The catalog's Portuguese for an English msgid (wording may change; the key not)."""
-    with force_locale("pt_BR"):
-        return gettext(msgid, **values)
-
-
-def current_heads(url: str) -> tuple[str, ...]:
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            return tuple(MigrationContext.configure(conn).get_current_heads())
-    finally:
-        engine.dispose()
-
-
 def tables(url: str) -> set[str]:
     engine = create_engine(url, poolclass=NullPool)
     try:
@@ -77,54 +56,8 @@ def tables(url: str) -> set[str]:
         engine.dispose()
 
 
-def log_rows(url: str) -> list[dict]:
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            return [dict(r) for r in conn.execute(text(
-                "SELECT * FROM migration_log ORDER BY id")).mappings()]
-    finally:
-        engine.dispose()
-
-
 def sqlite_file(url: str) -> Path | None:
     return Path(url.split(":///", 1)[1]) if url.startswith("sqlite") else None
-
-
-def add_revision(folder: Path, revision: str, down_revision, message: str,
-                 body: str = "pass") -> None:
-    down = repr(down_revision)
-    (folder / "versions" / f"{revision}_test.py").write_text(f'''"""{message}
-
-Revision ID: {revision}
-Revises: {down_revision}
-Create Date: 2026-11-25 16:00:00
-
-"""
-from alembic import op
-import sqlalchemy as sa
-
-revision = {revision!r}
-down_revision = {down}
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    {body}
-
-
-def downgrade():
-    pass
-''')
-
-
-@pytest.fixture()
-def scripts_copy(tmp_path):
-    """A copy of migrations/ (env.py included) that a test may add revisions to."""
-    target = tmp_path / "migrations"
-    shutil.copytree(MIGRATIONS, target, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
 
 
 @pytest.fixture()
@@ -164,48 +97,6 @@ def database(backend, make_database, app):
             _SHARED[(state, backend)] = build(state, backend, make_database)
         return _SHARED[(state, backend)]
     return get
-
-
-@pytest.fixture()
-def configure(app, tmp_path, monkeypatch):
-    """Point the app at an environments file (and optionally another scripts folder)."""
-    def apply(environments: dict | None = None, raw: str | None = None, location=None):
-        path = tmp_path / "environments.toml"
-        if raw is None:
-            lines = []
-            for name, spec in (environments or {}).items():
-                spec = {"url": spec} if isinstance(spec, str) else spec
-                lines.append(f"[environments.{name}]")
-                lines += [f"{k} = {json.dumps(v)}" for k, v in spec.items()]
-            raw = "\n".join(lines) + "\n"
-        path.write_text(raw, encoding="utf-8")
-        monkeypatch.setitem(app.config, "GESTAO_ENVIRONMENTS", str(path))
-        monkeypatch.setitem(app.config, "GESTAO_BACKUP_DIR", str(tmp_path / "backups"))
-        if location is not None:
-            monkeypatch.setitem(app.config, "GESTAO_MIGRATIONS_DIR", str(location))
-        return path
-    return apply
-
-
-def cli(app, *args, input=None):
-    return app.test_cli_runner().invoke(args=["migrations", *args], input=input)
-
-
-def page(client) -> str:
-    response = client.get("/admin/migrations/")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def status_json(client) -> dict:
-    response = client.get("/admin/migrations/status.json")
-    assert response.status_code == 200
-    assert response.mimetype == "application/json"
-    return response.get_json()
-
-
-def by_name(data: dict) -> dict:
-    return {env["name"]: env for env in data["environments"]}
 
 
 def flask_db(url: str, *args: str, directory=None, **extra_env) -> subprocess.Popen:

@@ -27,7 +27,7 @@ from sqlalchemy import Column, Integer, MetaData, inspect, text
 
 from admin_app import create_app
 from admin_app.extensions import SEARCH_PREFIX, db
-from tests.conftest import TEST_CONFIG
+from tests.helpers.config import TEST_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ROOT / "migrations" / "versions"

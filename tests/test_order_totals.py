@@ -20,12 +20,15 @@ from admin_app import create_app
 from admin_app.admin import dashboard
 from admin_app.extensions import db
 from admin_app.models import AuditEntry, FinancialEntry, Order, OrderItem, Product
-from tests.conftest import TEST_CONFIG
 from tests.factories import (
     CustomerFactory, FinancialEntryFactory, OrderFactory, OrderItemFactory, ProductFactory,
     StockMovementFactory,
 )
-from tests.test_screens import alerts, brl, cells, details, fresh, landed, pt, read_form, submit
+from tests.helpers.config import TEST_CONFIG
+from tests.helpers.data import fresh
+from tests.helpers.forms import landed, read_form, submit
+from tests.helpers.pages import alerts, cells, details
+from tests.helpers.words import brl, pt
 
 CENT = Decimal("0.01")
 BEFORE = "7d3e5b2c9a14"  # the revision before orders.items_total

@@ -20,7 +20,7 @@ import redis
 from flask_migrate import upgrade
 
 from admin_app import create_app
-from tests.conftest import TEST_CONFIG
+from tests.helpers.config import TEST_CONFIG
 
 REDIS_URL = os.environ.get("GESTAO_TEST_REDIS", "redis://127.0.0.1:6379/0")
 

@@ -14,7 +14,7 @@ from admin_app.extensions import db
 from admin_app.models import Role, User
 from admin_app.models.signin import FAILURE, TF_RESET, SignInEvent, UserSession
 from tests import factories as f
-from tests.conftest import PASSWORD, csrf_token, log_in, make_user
+from tests.helpers.auth import PASSWORD, csrf_token, log_in, make_user
 
 STALE = timedelta(minutes=11)  # the default GESTAO_REAUTH_MINUTES is 10
 ASKED_PT = "confirme sua identidade"

@@ -22,7 +22,7 @@ from admin_app.admin.registry import mapped_models, view_class_for
 from admin_app.extensions import db
 from admin_app.models.signin import SignInEvent
 from admin_app.models import AuditEntry, Customer, OrderItem
-from tests.test_screens import brl, pt
+from tests.helpers.words import brl, pt
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,8 +54,10 @@ CHILD = textwrap.dedent('''
 
 
     from admin_app import create_app
-    from tests.conftest import TEST_CONFIG, log_in, make_user
-    from tests.test_screens import alerts, cells, csv_rows, details, landed, read_form, submit
+    from tests.helpers.auth import log_in, make_user
+    from tests.helpers.config import TEST_CONFIG
+    from tests.helpers.forms import landed, read_form, submit
+    from tests.helpers.pages import alerts, cells, csv_rows, details
 
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": os.environ["GESTAO_DB"]})
     seen = {}

@@ -21,7 +21,10 @@ from tests.factories import (
     CategoryFactory, CustomerFactory, FinancialEntryFactory, OrderFactory, OrderItemFactory,
     ProductFactory, StockMovementFactory, SupplierFactory,
 )
-from tests.test_screens import alerts, landed, pt, said, snapshot
+from tests.helpers.data import snapshot
+from tests.helpers.forms import landed
+from tests.helpers.pages import alerts
+from tests.helpers.words import pt, said
 
 VALID_CPF = "52998224725"
 VALID_CNPJ = "11222333000181"

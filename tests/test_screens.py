@@ -3,18 +3,14 @@ the rendered page, filled in and POSTed back with its CSRF token; what is checke
 person sees (status, flashed message, field error, list cell, exported file) and what the
 database holds afterwards."""
 
-import csv
 import html
-import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from babel.numbers import format_currency
 
 from admin_app.extensions import db
-from admin_app.i18n import gettext, ngettext
 from admin_app.models import (
     Category, Customer, FinancialEntry, Order, OrderItem, Product, StockMovement, Supplier,
 )
@@ -22,7 +18,10 @@ from tests.factories import (
     CategoryFactory, CustomerFactory, FinancialEntryFactory, OrderFactory, OrderItemFactory,
     ProductFactory, StockMovementFactory, SupplierFactory,
 )
-from tests.pages import cells, count, fresh, landed, read_form, text_of
+from tests.helpers.data import count, fresh, snapshot
+from tests.helpers.forms import filter_arg, landed, read_form, submit
+from tests.helpers.pages import alerts, cells, csv_rows, details, field_errors
+from tests.helpers.words import brl, pt, ptn, said
 
 VALID_CPF = "52998224725"            # 529.982.247-25
 VALID_CNPJ = "11222333000181"        # 11.222.333/0001-81
@@ -30,25 +29,6 @@ OTHER_CNPJ = "45723174000110"        # 45.723.174/0001-10
 
 
 # -- helpers: what the page says ----------------------------------------------------------------
-
-def pt(msgid, **variables) -> str:
-    """A message of the project's catalog (or a lazy label) as the Portuguese UI says it."""
-    from flask import current_app
-
-    with current_app.test_request_context("/"):
-        if not isinstance(msgid, str):
-            return str(msgid)
-        return gettext(msgid, **variables)
-
-
-def said(msgid: str, **variables) -> str:
-    """Like `pt`, for a message the user must get in Portuguese: the catalog translates it."""
-    from flask import current_app
-
-    with current_app.test_request_context("/"):
-        assert gettext(msgid) != msgid, f"not translated to Portuguese: {msgid!r}"
-    return pt(msgid, **variables)
-
 
 def blocked(record, *refs: tuple[int, str]) -> str:
     """The message refusing to delete `record` referenced by (count, plural label) rows."""
@@ -62,91 +42,6 @@ def duplicate_refused(page, field: str, label) -> bool:
     return field_errors(page, field) == ["Já existe."] or (
         "danger", said("Another record already has this %(field)s.", field=pt(label))
     ) in alerts(page)
-
-
-def ptn(singular: str, plural: str, num: int, **variables) -> str:
-    from flask import current_app
-
-    with current_app.test_request_context("/"):
-        return ngettext(singular, plural, num, **variables)
-
-
-def brl(value) -> str:
-    """Money as the pt_BR UI writes it (R$ 1.234,50), spaces normalised as in `text_of`."""
-    return " ".join(format_currency(Decimal(value), "BRL", locale="pt_BR").split())
-
-
-def csv_rows(response) -> list[list[str]]:
-    """An exported CSV as rows of cells (spaces normalised as in `text_of`): in Portuguese,
-    as Brazilian Excel reads it (a byte-order mark, `;` between cells)."""
-    assert response.status_code == 200
-    assert response.mimetype == "text/csv"
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff")
-    rows = csv.reader(io.StringIO(text[1:]), delimiter=";")
-    return [[" ".join(cell.split()) for cell in row] for row in rows]
-
-
-_ALERT_RE = re.compile(r'<div class="alert alert-(\w+)[^"]*"[^>]*>(.*?)</div>', re.S)
-
-
-def alerts(response) -> list[tuple[str, str]]:
-    """The flashed messages on the page, as (bootstrap kind, text)."""
-    body = response.get_data(as_text=True)
-    found = []
-    for kind, fragment in _ALERT_RE.findall(body):
-        fragment = re.sub(r"<button.*?</button>", "", fragment, flags=re.S)
-        found.append((kind, text_of(fragment)))
-    return found
-
-
-def field_errors(response, field: str) -> list[str]:
-    """The errors shown right under the field `field` of the form."""
-    body = response.get_data(as_text=True)
-    control = r'<(?:input|select|textarea)[^>]*\bid="%s"[^>]*>' % re.escape(field)
-    match = re.search(control + r'(?:.*?</(?:select|textarea)>)?'
-                      r'\s*<div class="invalid-feedback">(.*?)</div>', body, re.S)
-    if not match:
-        return []
-    return [text_of(li) for li in re.findall(r"<li>(.*?)</li>", match[1], re.S)]
-
-
-def details(response) -> dict[str, str]:
-    """Label -> value of a details page."""
-    body = response.get_data(as_text=True)
-    table = body[body.find('<table class="table table-hover table-bordered searchable">'):]
-    rows = re.findall(r"<tr>\s*<td>\s*<b>(.*?)</b>\s*</td>\s*<td>(.*?)</td>\s*</tr>", table, re.S)
-    return {text_of(k): text_of(v) for k, v in rows}
-
-
-def submit(client, url: str, changes: dict, follow: bool = False):
-    """Open the form at `url`, change some fields (None unticks/empties one) and POST it."""
-    fields = read_form(client.get(url))
-    for name, value in changes.items():
-        if value is None:
-            fields.pop(name, None)
-        else:
-            fields[name] = value
-    return client.post(url, data=fields, follow_redirects=follow)
-
-
-def snapshot() -> dict[str, list[tuple]]:
-    """Every row of every table, read on a connection of its own (what is committed)."""
-    with db.engine.connect() as conn:
-        return {table.name: sorted((tuple(map(repr, row)) for row in conn.execute(table.select())))
-                for table in db.metadata.sorted_tables}
-
-
-def filter_arg(client_app, endpoint: str, column: str, operation: str) -> str:
-    """The URL argument of one of a screen's filters (`flt0_<index>`), found by column and
-    filter class name, so the test does not depend on the filters' order."""
-    admin = client_app.extensions["gestao_admin"]
-    view = next(v for v in admin._views if v.endpoint == endpoint)
-    for index, flt in enumerate(view._filters):
-        if getattr(flt, "column", None) is not None and flt.column.key == column \
-                and type(flt).__name__ == operation:
-            return f"flt0_{view.get_filter_arg(index, flt)}"
-    raise AssertionError(f"no {operation} filter on {endpoint}.{column}")
 
 
 CREATED = "Registro criado com sucesso."   # Flask-Admin's pt_BR catalog

@@ -16,7 +16,9 @@ from admin_app.extensions import db
 from admin_app.models import User
 from admin_app.models.signin import (FAILURE, LOCKED, LOGIN, LOGOUT, UNLOCKED, LoginLockout,
                                      SignInEvent, UserSession)
-from tests.conftest import PASSWORD, TEST_CONFIG, IsolatedClient, csrf_token, log_in, make_user
+from tests.helpers.auth import PASSWORD, csrf_token, log_in, make_user
+from tests.helpers.clients import IsolatedClient
+from tests.helpers.config import TEST_CONFIG
 
 LOCKED_PT = "Muitas tentativas de acesso sem sucesso para este e-mail"
 WRONG = "senha-errada-0000"

@@ -15,7 +15,7 @@ from admin_app.cli import users
 from admin_app.config import build_config
 from admin_app.extensions import db
 from admin_app.models.signin import TF_RESET, TF_SETUP, SignInEvent
-from tests.conftest import PASSWORD, csrf_token, log_in, make_user
+from tests.helpers.auth import PASSWORD, csrf_token, log_in, make_user
 
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY_RE = re.compile(r"<div>\s*([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)\s*</div>")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from admin_app.extensions import db
 from admin_app.models import Role, User
-from tests.conftest import PASSWORD, csrf_token, log_in, make_user
+from tests.helpers.auth import PASSWORD, csrf_token, log_in, make_user
 
 PASSWORD_ENV = "GESTAO_USER_PASSWORD"
 NEW_PASSWORD = "uma-senha-bem-longa-42"

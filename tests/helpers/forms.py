@@ -1,25 +1,7 @@
-"""Reading the panel's pages the way a browser does: the text of a fragment, a list's
-cells, the admin form's successful controls, where a POST lands; and the database as it
-is now (expired first), for the screen tests to compare with what the page said."""
+"""Driving the panel's forms as a browser does: the admin form's successful controls read from
+the page, some changed and POSTed back, the page the user lands on, a list filter's argument."""
 
-import html
-import re
 from html.parser import HTMLParser
-
-from sqlalchemy import func, select
-
-from admin_app.extensions import db
-
-
-def text_of(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
-
-
-def cells(response, column: str) -> list[str]:
-    """The text of every list cell of `column` (Flask-Admin's `col-<name>` cells)."""
-    body = response.get_data(as_text=True)
-    return [text_of(c) for c in
-            re.findall(r'<td class="col-%s">(.*?)</td>' % re.escape(column), body, re.S)]
 
 
 class _FormReader(HTMLParser):
@@ -91,6 +73,17 @@ def read_form(response) -> dict[str, str]:
     return reader.fields
 
 
+def submit(client, url: str, changes: dict, follow: bool = False):
+    """Open the form at `url`, change some fields (None unticks/empties one) and POST it."""
+    fields = read_form(client.get(url))
+    for name, value in changes.items():
+        if value is None:
+            fields.pop(name, None)
+        else:
+            fields[name] = value
+    return client.post(url, data=fields, follow_redirects=follow)
+
+
 def landed(client, response):
     """The page the user ends on after a POST: the response itself or where it redirects."""
     assert response.status_code in (200, 302), response.status_code
@@ -100,12 +93,13 @@ def landed(client, response):
     return response
 
 
-def fresh(model, **where):
-    db.session.expire_all()
-    query = select(model).filter_by(**where) if where else select(model)
-    return db.session.scalars(query).unique().all()
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
+def filter_arg(app, endpoint: str, column: str, operation: str) -> str:
+    """The URL argument of one of a screen's filters (`flt0_<index>`), found by column and
+    filter class name, so the test does not depend on the filters' order."""
+    admin = app.extensions["gestao_admin"]
+    view = next(v for v in admin._views if v.endpoint == endpoint)
+    for index, flt in enumerate(view._filters):
+        if getattr(flt, "column", None) is not None and flt.column.key == column \
+                and type(flt).__name__ == operation:
+            return f"flt0_{view.get_filter_arg(index, flt)}"
+    raise AssertionError(f"no {operation} filter on {endpoint}.{column}")

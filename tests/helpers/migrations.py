@@ -1,0 +1,85 @@
+"""The real migration scripts and what the migration tests read back: the revisions, a revision
+added to a copy of migrations/, a database's heads and migration log, the `migrations`
+commands, the "Migrações" page and its JSON."""
+
+from pathlib import Path
+
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from admin_app.ops.scripts import load_scripts
+
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = ROOT / "migrations"
+SCRIPTS = load_scripts(MIGRATIONS)
+HEAD = SCRIPTS.heads[0]
+PREVIOUS = SCRIPTS.by_id[HEAD].parents[0]
+
+
+def current_heads(url: str) -> tuple[str, ...]:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return tuple(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+
+
+def log_rows(url: str) -> list[dict]:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return [dict(r) for r in conn.execute(text(
+                "SELECT * FROM migration_log ORDER BY id")).mappings()]
+    finally:
+        engine.dispose()
+
+
+def add_revision(folder: Path, revision: str, down_revision, message: str,
+                 body: str = "pass") -> None:
+    down = repr(down_revision)
+    (folder / "versions" / f"{revision}_test.py").write_text(f'''"""{message}
+
+Revision ID: {revision}
+Revises: {down_revision}
+Create Date: 2026-11-25 16:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = {revision!r}
+down_revision = {down}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    {body}
+
+
+def downgrade():
+    pass
+''')
+
+
+def cli(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=["migrations", *args], input=input)
+
+
+def page(client) -> str:
+    response = client.get("/admin/migrations/")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def status_json(client) -> dict:
+    response = client.get("/admin/migrations/status.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def by_name(data: dict) -> dict:
+    return {env["name"]: env for env in data["environments"]}
