@@ -65,8 +65,9 @@ class ColumnWriter:
         return self.write(self.read(row))
 
 
-def _itself(row):
-    return row
+def itself(value):
+    """The row (or value) as it is: a ColumnWriter's `read` or `write` with nothing to do."""
+    return value
 
 
 def text_writer(view, name: str, read=attrgetter) -> ColumnWriter:
@@ -78,7 +79,7 @@ def text_writer(view, name: str, read=attrgetter) -> ColumnWriter:
     if kind in KIND_WRITERS:
         return ColumnWriter(read(name), _remembering(KIND_WRITERS[kind]()))
     if formatter is not None:
-        return ColumnWriter(_itself, lambda row: _text(formatter(view, None, row, name)))
+        return ColumnWriter(itself, lambda row: _text(formatter(view, None, row, name)))
     attribute = getattr(view.model, name, None)
     prop = getattr(attribute, "property", None)
     if isinstance(prop, RelationshipProperty):

@@ -129,9 +129,9 @@ def _xlsx_column(book, sheet, view, index: int, name: str, read):
         return cells.text_writer(view, name, read), sheet.write_string, None
     style = book.add_format({"num_format": XLSX_FORMATS[kind]})
     if kind in (cells.MONEY, cells.NUMBER):
-        return cells.ColumnWriter(read(name), _itself), sheet.write_number, style
+        return cells.ColumnWriter(read(name), cells.itself), sheet.write_number, style
     if kind == cells.DATE:
-        return cells.ColumnWriter(read(name), _itself), sheet.write_datetime, style
+        return cells.ColumnWriter(read(name), cells.itself), sheet.write_datetime, style
     zone = get_timezone() or timezone.utc
 
     def local(value):
@@ -141,10 +141,6 @@ def _xlsx_column(book, sheet, view, index: int, name: str, read):
         aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return aware.astimezone(zone).replace(tzinfo=None)
     return cells.ColumnWriter(read(name), local), sheet.write_datetime, style
-
-
-def _itself(value):
-    return value
 
 
 def xlsx_file(view, rows):

@@ -137,9 +137,9 @@ def _text_stream(data: bytes) -> io.TextIOWrapper:
 
 
 def _csv_lines(data: bytes) -> Iterator[tuple[int, list]]:
-    with _text_stream(data) as stream:
-        header = stream.readline(MAX_LINE_BYTES)
     stream = _text_stream(data)
+    header = stream.readline(MAX_LINE_BYTES)
+    stream.seek(0)
     reader = csv.reader(stream, delimiter=delimiter(header), strict=True)
     previous = csv.field_size_limit(MAX_LINE_BYTES)
     try:
