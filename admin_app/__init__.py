@@ -11,10 +11,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from . import headers, signin
+from . import headers, signin, words
 from .config import build_config
 from .extensions import babel, csrf, db, include_object, migrate, security
 from .i18n import lazy_gettext, select_locale
+from .rules import BusinessRuleError
 from .signin import messages as signin_messages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    BusinessRuleError.word_with(words.rule_message)
     register_extensions(app)
     headers.init_app(app)
     signin.init_app(app)

@@ -34,6 +34,7 @@ from admin_app.extensions import db
 from admin_app.models import Category, Customer, Order, Product
 from admin_app.rules import orders as order_rules
 from admin_app.rules import stock as stock_rules
+from admin_app.words import MOVEMENT_KIND_LABELS, ORDER_STATUS_LABELS
 from tests.helpers.auth import PASSWORD, make_user
 from tests.helpers.browser import (
     CHROMIUM_ARGS, LiveServer, PageWatcher, chromium_path, unavailable,
@@ -313,7 +314,7 @@ def test_customer_order_confirmation_stock_and_history(admin_page, live):
     assert row.count() == 1
     assert words(row.locator("td.col-total").inner_text()) == brl(total)
     assert words(row.locator("td.col-status").inner_text()) == \
-        pt_of(live.app, order_rules.STATUS_LABELS[order_rules.DRAFT])
+        pt_of(live.app, ORDER_STATUS_LABELS[order_rules.DRAFT])
     shot(page, "order-list")
 
     row.locator("a[href*='/details/']").click()
@@ -338,7 +339,7 @@ def test_customer_order_confirmation_stock_and_history(admin_page, live):
     page.goto(live.url + "/admin/order/")
     row = list_row(page, "number", number)
     assert words(row.locator("td.col-status").inner_text()) == \
-        pt_of(live.app, order_rules.STATUS_LABELS[order_rules.CONFIRMED])
+        pt_of(live.app, ORDER_STATUS_LABELS[order_rules.CONFIRMED])
     assert words(row.locator("td.col-total").inner_text()) == brl(total)
 
     # The stock movements the confirmation wrote: one "saída" per item, naming the order.
@@ -346,7 +347,7 @@ def test_customer_order_confirmation_stock_and_history(admin_page, live):
     movements = list_row(page, "order", number)
     assert movements.count() == len(items)
     kinds = {words(t) for t in movements.locator("td.col-kind").all_inner_texts()}
-    assert kinds == {pt_of(live.app, stock_rules.KIND_LABELS[stock_rules.OUT])}
+    assert kinds == {pt_of(live.app, MOVEMENT_KIND_LABELS[stock_rules.OUT])}
     shown = words(" ".join(movements.locator("td.col-product").all_inner_texts()))
     for sku, product_name, _, _ in items:
         assert sku in shown and product_name in shown
@@ -454,7 +455,7 @@ def test_status_picker_speaks_portuguese(admin_page, live):
     page = admin_page
     page.goto(live.url + "/admin/order/new/")
     shown = [words(t) for t in page.locator("#status option").all_inner_texts()]
-    assert shown == [pt_of(live.app, order_rules.STATUS_LABELS[s]) for s in order_rules.STATUSES]
+    assert shown == [pt_of(live.app, ORDER_STATUS_LABELS[s]) for s in order_rules.STATUSES]
 
 
 def test_order_date_reads_the_same_in_list_and_form(admin_page, live):

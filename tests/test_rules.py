@@ -15,8 +15,9 @@ from admin_app.models import (
 )
 from admin_app.rules import BusinessRuleError
 from admin_app.rules import finance as finance_rules
-from admin_app.rules.orders import STATUS_LABELS
+from admin_app.rules import stock as stock_rules
 from admin_app.rules.documents import clean_cnpj, clean_document, format_document
+from admin_app.words import ORDER_STATUS_LABELS as STATUS_LABELS
 from tests.factories import (
     CategoryFactory, CustomerFactory, FinancialEntryFactory, OrderFactory, OrderItemFactory,
     ProductFactory, StockMovementFactory, SupplierFactory,
@@ -81,6 +82,29 @@ def refused(change, match=None) -> BusinessRuleError:
         db.session.commit()
     db.session.rollback()
     return caught.value
+
+
+# -- the messages table ---------------------------------------------------------------------------
+
+def test_every_rule_code_raised_has_its_words():
+    """A code raised anywhere in admin_app is worded by admin_app/words.py, in both languages."""
+    import pathlib
+
+    from admin_app.words import RULE_MESSAGES
+
+    source = "\n".join(p.read_text() for p in pathlib.Path("admin_app").rglob("*.py"))
+    raised = set(re.findall(r'BusinessRuleError\(\s*"([A-Z_]+)"', source))
+    raised |= set(re.findall(r'code = \w+, "([A-Z_]+)"', source))
+    assert raised and raised <= set(RULE_MESSAGES), raised - set(RULE_MESSAGES)
+
+
+def test_a_rule_error_reads_in_the_users_language(app_context):
+    with pytest.raises(BusinessRuleError) as caught:
+        stock_rules.check_shortages([("Caneta", Decimal("2.000"), Decimal("5"))])
+    assert caught.value.code == "INSUFFICIENT_STOCK"
+    assert str(caught.value) == said("Insufficient stock: %(products)s", products=said(
+        "%(product)s (in stock %(stock)s, needed %(needed)s)",
+        product="Caneta", stock="2", needed="5"))
 
 
 # -- CPF / CNPJ ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from admin_app.extensions import db
+from admin_app import words
 from admin_app.rules import finance as finance_rules
 
 from .base import VersionedMixin, one_of, sort_index
@@ -63,7 +64,7 @@ class FinancialEntry(VersionedMixin, db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(finance_rules.STATUS_LABELS[self.status])
+        return str(words.ENTRY_STATUS_LABELS[self.status])
 
     def __str__(self) -> str:
         return self.description

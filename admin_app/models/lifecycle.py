@@ -169,7 +169,7 @@ def _movements_for_status_changes(session: Session) -> None:
 
 def _write_order_movements(session: Session, order: Order, kind: str) -> None:
     if kind == stock_rules.OUT and not order.items:
-        raise BusinessRuleError(str(_l("An order without items cannot be confirmed.")))
+        raise BusinessRuleError("ORDER_WITHOUT_ITEMS")
     needed: dict[int, object] = defaultdict(int)
     products: dict[int, Product] = {}
     with session.no_autoflush:
@@ -202,7 +202,7 @@ def _apply_new_movements(session: Session) -> None:
         with session.no_autoflush:
             product = movement.product or session.get(Product, movement.product_id)
         if product is None:
-            raise BusinessRuleError(str(_l("Choose the product of the movement.")))
+            raise BusinessRuleError("MOVEMENT_WITHOUT_PRODUCT")
         after = stock_rules.stock_after(movement.kind, product.stock or 0, movement.quantity)
         if after < 0:
             stock_rules.check_shortages([(str(product), product.stock, movement.quantity)])
@@ -216,15 +216,14 @@ def _refuse_immutable_changes(session: Session) -> None:
     """Stock movements and audit entries are written once, never changed or deleted."""
     for obj in session.deleted:
         if isinstance(obj, StockMovement):
-            raise BusinessRuleError(str(_l("Stock movements cannot be deleted; "
-                                           "record an opposite movement instead.")))
+            raise BusinessRuleError("MOVEMENT_NOT_DELETABLE")
         if isinstance(obj, AuditEntry):
-            raise BusinessRuleError(str(_l("Audit entries cannot be deleted.")))
+            raise BusinessRuleError("AUDIT_NOT_DELETABLE")
     for obj in session.dirty:
         if isinstance(obj, StockMovement) and session.is_modified(obj):
-            raise BusinessRuleError(str(_l("Stock movements cannot be changed once saved.")))
+            raise BusinessRuleError("MOVEMENT_NOT_CHANGEABLE")
         if isinstance(obj, AuditEntry) and session.is_modified(obj):
-            raise BusinessRuleError(str(_l("Audit entries cannot be changed.")))
+            raise BusinessRuleError("AUDIT_NOT_CHANGEABLE")
 
 
 @event.listens_for(Session, "before_flush")

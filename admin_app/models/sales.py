@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Tex
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from admin_app.extensions import db
+from admin_app import words
 from admin_app.rules import orders as order_rules
 
 from .base import VersionedMixin, one_of, sort_index, utcnow_seconds
@@ -62,7 +63,7 @@ class Order(VersionedMixin, db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(order_rules.STATUS_LABELS.get(self.status, self.status))
+        return str(words.ORDER_STATUS_LABELS.get(self.status, self.status))
 
     def __str__(self) -> str:
         return self.number or "—"

@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from admin_app.extensions import db
+from admin_app import words
 from admin_app.rules import stock as stock_rules
 
 from .base import TimestampMixin, one_of, sort_index
@@ -45,7 +46,7 @@ class StockMovement(TimestampMixin, db.Model):
 
     @property
     def kind_label(self) -> str:
-        return str(stock_rules.KIND_LABELS.get(self.kind, self.kind))
+        return str(words.MOVEMENT_KIND_LABELS.get(self.kind, self.kind))
 
     def __str__(self) -> str:
         return f"{self.kind_label} {self.quantity} {self.product.sku if self.product else ''}"

@@ -3,8 +3,6 @@
 from stdnum.br import cnpj, cpf
 from stdnum.exceptions import ValidationError
 
-from admin_app.i18n import lazy_gettext as _l
-
 from . import BusinessRuleError
 
 
@@ -16,27 +14,27 @@ def clean_document(value: str | None) -> str:
     """Return the CPF (11 digits) or CNPJ (14 digits) digits-only, or raise."""
     number = digits(value)
     if len(number) == 11:
-        validator, label = cpf, _l("Invalid CPF: check the digits.")
+        validator, code = cpf, "INVALID_CPF"
     elif len(number) == 14:
-        validator, label = cnpj, _l("Invalid CNPJ: check the digits.")
+        validator, code = cnpj, "INVALID_CNPJ"
     else:
-        raise BusinessRuleError(str(_l("Enter a CPF (11 digits) or a CNPJ (14 digits).")))
+        raise BusinessRuleError("DOCUMENT_LENGTH")
     if len(set(number)) == 1:  # 111.111.111-11 passes the check digits but is not issued
-        raise BusinessRuleError(str(label))
+        raise BusinessRuleError(code)
     try:
         return validator.validate(number)
     except ValidationError:
-        raise BusinessRuleError(str(label)) from None
+        raise BusinessRuleError(code) from None
 
 
 def clean_cnpj(value: str | None) -> str:
     number = digits(value)
     if number and len(set(number)) == 1:
-        raise BusinessRuleError(str(_l("Invalid CNPJ: check the digits.")))
+        raise BusinessRuleError("INVALID_CNPJ")
     try:
         return cnpj.validate(number)
     except ValidationError:
-        raise BusinessRuleError(str(_l("Invalid CNPJ: check the digits."))) from None
+        raise BusinessRuleError("INVALID_CNPJ") from None
 
 
 def format_document(value: str | None) -> str:

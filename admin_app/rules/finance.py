@@ -2,14 +2,10 @@
 
 from datetime import date
 
-from admin_app.i18n import lazy_gettext as _l
-
 RECEIVABLE, PAYABLE = "receber", "pagar"
 KINDS = (RECEIVABLE, PAYABLE)
-KIND_LABELS = {RECEIVABLE: _l("Receivable"), PAYABLE: _l("Payable")}
 OPEN, PAID, OVERDUE = "aberto", "pago", "vencido"
 STATUSES = (OPEN, PAID, OVERDUE)
-STATUS_LABELS = {OPEN: _l("Open"), PAID: _l("Paid"), OVERDUE: _l("Overdue")}
 
 
 def entry_status(due_date: date | None, paid_at: date | None, today: date | None = None) -> str:

@@ -106,7 +106,7 @@ class UserOptions:
         password = form.new_password.data if hasattr(form, "new_password") else None
         if is_created:
             if not password:
-                raise BusinessRuleError(str(_l("A new user needs a password.")))
+                raise BusinessRuleError("USER_NEEDS_PASSWORD")
             model.fs_uniquifier = uuid.uuid4().hex
         if password:
             model.password = hash_password(password)
@@ -118,14 +118,13 @@ class UserOptions:
 
     def on_model_delete(self, model):
         if model.has_role(ADMIN) and model.active and active_admin_count(model.id) == 0:
-            raise BusinessRuleError(str(_l("The last active administrator cannot be deleted.")))
+            raise BusinessRuleError("LAST_ADMIN_DELETED")
 
     @staticmethod
     def _keep_an_admin(model):
         still_admin = model.active and any(r.name == ADMIN for r in model.roles)
         if not still_admin and active_admin_count(model.id) == 0:
-            raise BusinessRuleError(str(_l(
-                "The last active administrator cannot be deactivated or lose the admin role.")))
+            raise BusinessRuleError("LAST_ADMIN_DEMOTED")
 
 
 def locked_until_cell(user) -> str:
@@ -165,7 +164,7 @@ class RoleOptions:
 
     def on_model_delete(self, model):
         if model.name in ROLE_NAMES:
-            raise BusinessRuleError(str(_l("The built-in roles cannot be deleted.")))
+            raise BusinessRuleError("BUILTIN_ROLE_DELETED")
 
 
 class AdministratorsRecordOptions:

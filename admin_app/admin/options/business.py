@@ -12,6 +12,7 @@ from admin_app.admin.ajax import IndexedAjaxLoader
 from admin_app.admin.fields import DocumentField, is_id
 from admin_app.admin.filters import BelowMinimumFilter
 from admin_app.admin.validators import ValidCnpj, ValidDocument
+from admin_app import words
 from admin_app.extensions import db
 from admin_app.i18n import lazy_gettext as _l, ngettext
 from admin_app.models import (
@@ -132,11 +133,11 @@ class OrderOptions:
     column_filters = ("status", "ordered_at", "customer.name")
     column_sortable_list = ("number", ("customer", "customer.name"), "status", "ordered_at")
     column_default_sort = ("ordered_at", True)
-    column_formatters = {"status": _label(order_rules.STATUS_LABELS)}
+    column_formatters = {"status": _label(words.ORDER_STATUS_LABELS)}
     # Stored for the dashboard and the lists; the screens show the total (items - discount).
     column_details_exclude_list = ("items_total",)
     form_columns = ("customer", "status", "ordered_at", "discount", "notes", "items")
-    form_choices = {"status": _choices(order_rules.STATUSES, order_rules.STATUS_LABELS)}
+    form_choices = {"status": _choices(order_rules.STATUSES, words.ORDER_STATUS_LABELS)}
     form_args = {"discount": {"validators": NOT_NEGATIVE}}
     form_ajax_refs = {"customer": {"fields": ("name", "document"), "page_size": 10}}
     inline_models = [(OrderItem, {
@@ -178,9 +179,9 @@ class StockMovementOptions:
     column_filters = ("kind", "created_at", "product.name")
     column_sortable_list = ("created_at", "kind", "quantity")
     column_default_sort = ("created_at", True)
-    column_formatters = {"kind": _label(stock_rules.KIND_LABELS)}
+    column_formatters = {"kind": _label(words.MOVEMENT_KIND_LABELS)}
     form_columns = ("product", "kind", "quantity", "reason")
-    form_choices = {"kind": _choices(stock_rules.KINDS, stock_rules.KIND_LABELS)}
+    form_choices = {"kind": _choices(stock_rules.KINDS, words.MOVEMENT_KIND_LABELS)}
     form_args = {"quantity": {"validators": NOT_NEGATIVE,
                               "description": _l("For an adjustment, the counted quantity.")}}
     form_ajax_refs = {"product": {"fields": ("sku", "name"), "page_size": 10}}
@@ -198,14 +199,14 @@ class FinancialEntryOptions:
     column_filters = ("kind", "due_date", "paid_at", "amount",
                       FilterEqual(FinancialEntry.status, _l("Status"),
                                   options=_choices(finance_rules.STATUSES,
-                                                   finance_rules.STATUS_LABELS)))
+                                                   words.ENTRY_STATUS_LABELS)))
     column_sortable_list = ("kind", "description", "amount", "due_date", "paid_at")
     column_default_sort = "due_date"
-    column_formatters = {"kind": _label(finance_rules.KIND_LABELS),
+    column_formatters = {"kind": _label(words.ENTRY_KIND_LABELS),
                          "status": lambda v, c, m, n: m.status_label}
     form_columns = ("kind", "description", "amount", "due_date", "paid_at", "customer",
                     "supplier", "order")
-    form_choices = {"kind": _choices(finance_rules.KINDS, finance_rules.KIND_LABELS)}
+    form_choices = {"kind": _choices(finance_rules.KINDS, words.ENTRY_KIND_LABELS)}
     form_args = {"amount": {"validators": POSITIVE}}
     form_ajax_refs = {
         "customer": {"fields": ("name", "document"), "page_size": 10},
