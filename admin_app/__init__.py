@@ -8,12 +8,11 @@ from flask_admin import Admin, helpers as admin_helpers
 from flask_admin.theme import Bootstrap4Theme
 from flask_security import SQLAlchemyUserDatastore
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
 
 from . import headers, signin, words
 from .config import build_config
-from .extensions import babel, csrf, db, include_object, migrate, security
+from .extensions import babel, csrf, db, enforce_foreign_keys, include_object, migrate, security
 from .i18n import lazy_gettext, select_locale
 from .rules import BusinessRuleError
 from .signin import messages as signin_messages
@@ -41,21 +40,15 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    """SQLite enforces foreign keys only when asked, per connection."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-
 def register_extensions(app: Flask) -> None:
     from . import audit, models  # noqa: F401  (models and audit listeners registered)
     from .signin.forms import GestaoLoginForm, GestaoVerifyForm
     from .signin.two_factor import ReplayGuardTotp
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            enforce_foreign_keys(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"),
                      render_as_batch=True, compare_type=True,
                      include_object=include_object)

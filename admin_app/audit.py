@@ -13,6 +13,7 @@ from flask import has_request_context
 from sqlalchemy import Column, event, insert, inspect
 from sqlalchemy.orm import Session
 
+from .extensions import AppSession
 from .models.audit import AuditEntry
 from .models.base import utcnow
 from .models.signin import SignInBase
@@ -146,7 +147,7 @@ def _rows(session: Session) -> list[dict]:
     return rows
 
 
-@event.listens_for(Session, "after_flush")
+@event.listens_for(AppSession, "after_flush")
 def record_changes(session: Session, flush_context) -> None:
     rows = _rows(session)
     if rows:

@@ -4,8 +4,9 @@ from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_security import Security
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints make migrations reproducible and let SQLite batch mode
@@ -34,8 +35,28 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return not (type_ in ("table", "index") and name and name.startswith(SEARCH_PREFIX))
 
 
-db = SQLAlchemy(model_class=Base)
+class AppSession(FlaskSession):
+    """The panel's sessions (``db.session``). The business rules (models/lifecycle.py) and
+    the audit trail (audit.py) listen to this class, not to every SQLAlchemy session in the
+    process: ops/ and Alembic open their own on other databases."""
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": AppSession})
 migrate = Migrate()
 security = Security()
 babel = Babel()
 csrf = CSRFProtect()
+
+
+def enforce_foreign_keys(engine) -> None:
+    """SQLite enforces foreign keys only when asked, per connection: ask on each of the
+    app's connections (migrations switch it off around a table rebuild, see
+    migrations/env.py)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _foreign_keys_on(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

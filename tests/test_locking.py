@@ -37,6 +37,12 @@ WHEN_RE = r"\d{2}/\d{2}/\d{4},? \d{2}:\d{2}"
 JOIN_TIMEOUT = 20       # seconds; a hanging test fails instead of blocking the run
 
 
+def app_session():
+    """Another session of the app's own kind (its engine, business rules and audit trail),
+    as a second request would open."""
+    return db.session.session_factory()
+
+
 def assert_conflict_message(response, who: str):
     """The Portuguese conflict message, naming `who` and a date, is on the page (as an error)."""
     template = pt(CONFLICT, who=who, when="@@WHEN@@")
@@ -210,14 +216,13 @@ def test_a_change_committed_between_the_check_and_the_write_is_refused(app, edit
     customer = CustomerFactory(name="Ana")
     url = f"/admin/customer/edit/?id={customer.id}"
     theirs = open_form(editor_client, url)
-    engine = db.engine
     state = {"armed": True}
 
     def concurrent_commit(session, flush_context, instances):
         if not state["armed"]:
             return
         state["armed"] = False
-        with Session(engine) as other:
+        with app_session() as other:
             other.get(Customer, customer.id).name = "Ana (outra conexão)"
             other.commit()
 
@@ -273,7 +278,7 @@ def test_postgres_concurrent_updates_second_writer_gets_stale_data(app):
 
     def writer_b():
         try:
-            with Session(engine) as b:
+            with app.app_context(), app_session() as b:
                 b.execute(text("SET LOCAL lock_timeout = '15s'"))
                 outcome["pid"] = b.scalar(text("SELECT pg_backend_pid()"))
                 product = b.get(Product, product_id)
@@ -294,7 +299,7 @@ def test_postgres_concurrent_updates_second_writer_gets_stale_data(app):
             outcome.setdefault("error", exc)
             loaded.set()
 
-    with Session(engine) as a:
+    with app_session() as a:
         a.execute(text("SET LOCAL lock_timeout = '15s'"))
         product = a.get(Product, product_id)
         thread = threading.Thread(target=writer_b, daemon=True)
@@ -325,8 +330,7 @@ def test_postgres_interleaved_sessions_stale_update_and_delete_fail(app):
     what it read, are refused and change nothing."""
     _require_postgres()
     product_id = ProductFactory(name="Original").id
-    engine = db.engine
-    with Session(engine) as a, Session(engine) as b:
+    with app_session() as a, app_session() as b:
         for session in (a, b):
             session.execute(text("SET LOCAL lock_timeout = '10s'"))
         pa, pb = a.get(Product, product_id), b.get(Product, product_id)
@@ -342,7 +346,7 @@ def test_postgres_interleaved_sessions_stale_update_and_delete_fail(app):
         b.execute(text("SET LOCAL lock_timeout = '10s'"))
         stale = b.get(Product, product_id)
         b.expunge(stale)
-        with Session(engine) as c:     # a third writer moves it on again
+        with app_session() as c:     # a third writer moves it on again
             c.get(Product, product_id).name = "C"
             c.commit()
         b.add(stale)                   # still carries the version it was read with

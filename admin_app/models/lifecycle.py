@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from admin_app.extensions import AppSession
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.rules import BusinessRuleError
 from admin_app.rules import orders as order_rules
@@ -226,7 +227,7 @@ def _refuse_immutable_changes(session: Session) -> None:
             raise BusinessRuleError("AUDIT_NOT_CHANGEABLE")
 
 
-@event.listens_for(Session, "before_flush")
+@event.listens_for(AppSession, "before_flush")
 def apply_business_rules(session: Session, flush_context, instances) -> None:
     _refuse_immutable_changes(session)
     _number_new_orders(session)
