@@ -18,7 +18,7 @@ from admin_app.i18n import gettext, lazy_gettext as _l, ngettext
 from admin_app import search as text_search
 from admin_app.rules import BusinessRuleError
 
-from . import access, list_rows, listing
+from . import access, list_rows, listing, pager
 from .ajax import IndexedAjaxLoader
 from .errors import describe_integrity_error
 from .fields import GestaoModelConverter, is_id
@@ -146,9 +146,9 @@ class GestaoModelView(ExportScreens, ImportScreens, ModelView):
         keyset = listing.keyset_ready(keys, self.model.__table__)
         by_parent = not keyset and listing.parent_ordered(
             keys, db.session.get_bind().dialect.name)
-        rows, g.list_pager, count = listing.read_page(query, keys, page or 0, page_size,
-                                                      count, keyset,
-                                                      unsorted if by_parent else None)
+        wanted = listing.PageRequest.from_args(request.args, page or 0)
+        rows, count = listing.read_page(query, keys, wanted, page_size, count, keyset,
+                                        unsorted if by_parent else None)
         return count, rows
 
     def row_url(self, endpoint: str, row_id=None, return_url=None) -> str:
@@ -169,9 +169,15 @@ class GestaoModelView(ExportScreens, ImportScreens, ModelView):
         """The page's rows as list.html prints them (see list_rows.py)."""
         return list_rows.prepare_rows(self, rows, actions, return_url)
 
-    def list_pager(self):
-        """The keyset pager of the list being rendered, or None for the numbered one."""
-        return g.get("list_pager")
+    def render(self, template, **kwargs):
+        """The list page gets the keyset pager of the rows it shows, and its count in
+        words (pager.py)."""
+        if template == self.list_template:
+            rows, count = kwargs.get("data"), kwargs.get("count")
+            kwargs["keyset_pager"] = pager.list_pager(getattr(rows, "edges", None), count)
+            if isinstance(count, listing.ListCount) and count:
+                kwargs["count"] = pager.count_words(count)
+        return super().render(template, **kwargs)
 
     def _create_ajax_loader(self, name, options):
         """Pickers search through the substring indexes (see ajax.py)."""

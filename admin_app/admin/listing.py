@@ -16,13 +16,9 @@ the list's own table (NULLs do not compare; a joined column is not in the table'
 import json
 from dataclasses import dataclass
 
-from flask import request, url_for
-from flask_babel import format_decimal
 from sqlalchemy import desc, func, literal, select, text, true, tuple_
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
-
-from admin_app.i18n import gettext
 
 from .paging import decode_cursor, encode_cursor
 
@@ -44,14 +40,6 @@ class ListCount(int):
         count = super().__new__(cls, max(int(value or 0), 0))
         count.kind = kind
         return count
-
-    def __str__(self) -> str:
-        number = format_decimal(int(self), format="#,##0")
-        if self.kind == "about":
-            return gettext("about %(num)s", num=number)
-        if self.kind == "more":
-            return gettext("more than %(num)s", num=number)
-        return number
 
 
 def _postgres_table_estimate(session, table_name: str) -> int:
@@ -155,19 +143,36 @@ def _after(keys: list[SortKey], values: list, reverse: bool = False):
 
 
 @dataclass
-class ListPager:
-    """Links of a keyset-paged list (None = the link is disabled)."""
-    first_url: str | None
-    previous_url: str | None
-    next_url: str | None
-    last_url: str | None
-    page_label: str
+class PageRequest:
+    """Which page a list asks for: a number (`?page=N`), the rows after or before a keyset
+    cursor, or the last page."""
+    page: int = 0
+    after: str | None = None
+    before: str | None = None
+    last: bool = False
+
+    @classmethod
+    def from_args(cls, args, page: int = 0) -> "PageRequest":
+        """From a list URL's query arguments (a mapping); `page`: Flask-Admin's number."""
+        return cls(page=page, after=args.get("after") or None,
+                   before=args.get("before") or None, last=args.get("last") == "1")
 
 
-def _list_url(**changes) -> str:
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in CURSOR_ARGS}
-    args.update({k: v for k, v in changes.items() if v is not None})
-    return url_for(".index_view", **args)
+@dataclass
+class Edges:
+    """Where a keyset page lies: its number (0-based) among `pages` (None: not counted),
+    and the cursors of the rows on either side, for the previous and next links."""
+    page: int
+    pages: int | None
+    has_previous: bool
+    has_next: bool
+    previous_cursor: str | None = None
+    next_cursor: str | None = None
+
+
+class Page(list):
+    """A page's rows; `edges` says where a keyset page lies (None: a numbered list)."""
+    edges: Edges | None = None
 
 
 def parent_ordered(keys: list[SortKey], dialect: str) -> bool:
@@ -202,13 +207,12 @@ def _rows_by_parent(query, unsorted, keys: list[SortKey], limit: int, offset: in
     return [found[i] for i in ids if i in found]
 
 
-def read_page(query, keys: list[SortKey], page: int, page_size: int, count, keyset: bool,
-              unsorted=None):
-    """The rows of the requested page, for a keyset list its pager links, and the count
+def read_page(query, keys: list[SortKey], wanted: PageRequest, page_size: int, count,
+              keyset: bool, unsorted=None) -> tuple[Page, ListCount | None]:
+    """The rows of the requested page (with their edges, for a keyset list) and the count
     (made exact when the page shows every row there is). `unsorted`: the list's query
     before its sort, for a page read parent by parent (see parent_ordered)."""
-    after, before = request.args.get("after"), request.args.get("before")
-    last = request.args.get("last") == "1"
+    page, after, before, last = wanted.page, wanted.after, wanted.before, wanted.last
     values = None
     if keyset and (after or before):
         values = decode_cursor(after or before, len(keys))
@@ -239,37 +243,23 @@ def read_page(query, keys: list[SortKey], page: int, page_size: int, count, keys
         rows = rows[:page_size][::-1]
     if count is not None and count.kind != "exact" and not has_previous and not has_next:
         count = ListCount(len(rows))  # one page holds them all: the estimate was wrong
-    if not keyset:
-        return rows, None, count
-    return rows, _pager(rows, keys, page, page_size, count, has_previous, has_next, last), count
+    rows = Page(rows)
+    if keyset:
+        rows.edges = _edges(rows, keys, wanted, page, page_size, count, has_previous, has_next)
+    return rows, count
 
 
-def _pager(rows, keys, page, page_size, count, has_previous, has_next, last) -> ListPager:
+def _edges(rows, keys, wanted: PageRequest, page, page_size, count, has_previous,
+           has_next) -> Edges:
     pages = -(-int(count) // page_size) if count is not None and page_size else None
-    if last and pages:
+    if wanted.last and pages:
         page = pages - 1
-    elif request.args.get("page", "").isdigit() and (request.args.get("after")
-                                                     or request.args.get("before")):
-        page = int(request.args["page"])
+    elif wanted.after or wanted.before:
+        page = wanted.page
 
     def cursor(row):
         return encode_cursor([getattr(row, key.attribute) for key in keys])
 
-    number = format_decimal(page + 1, format="#,##0")
-    if pages is None:
-        label = gettext("Page %(page)s", page=number)
-    elif getattr(count, "kind", "exact") == "exact":
-        label = gettext("Page %(page)s of %(pages)s", page=number,
-                        pages=format_decimal(pages, format="#,##0"))
-    else:
-        label = gettext("Page %(page)s of about %(pages)s", page=number,
-                        pages=format_decimal(pages, format="#,##0"))
-    return ListPager(
-        first_url=_list_url() if has_previous else None,
-        previous_url=_list_url(before=cursor(rows[0]), page=str(max(page - 1, 0)))
-        if has_previous and rows else None,
-        next_url=_list_url(after=cursor(rows[-1]), page=str(page + 1))
-        if has_next and rows else None,
-        last_url=_list_url(last="1") if has_next else None,
-        page_label=label,
-    )
+    return Edges(page=page, pages=pages, has_previous=has_previous, has_next=has_next,
+                 previous_cursor=cursor(rows[0]) if has_previous and rows else None,
+                 next_cursor=cursor(rows[-1]) if has_next and rows else None)
