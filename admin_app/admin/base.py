@@ -2,9 +2,8 @@
 guarded deletes, formatting. Per-model options only add what differs."""
 
 import re
-from urllib.parse import urlencode
 
-from flask import abort, flash, g, request, url_for
+from flask import abort, flash, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_babel import format_datetime
@@ -150,20 +149,6 @@ class GestaoModelView(ExportScreens, ImportScreens, ModelView):
         rows, count = listing.read_page(query, keys, wanted, page_size, count, keyset,
                                         unsorted if by_parent else None)
         return count, rows
-
-    def row_url(self, endpoint: str, row_id=None, return_url=None) -> str:
-        """A row's details/edit/delete URL: the endpoint's URL is built once per request
-        and the row's id appended (url_for for every link of every row cost more than
-        the page's queries)."""
-        bases = g.setdefault("row_url_bases", {})
-        if endpoint not in bases:
-            bases[endpoint] = self.get_url(endpoint)
-        if row_id is None:
-            return bases[endpoint]
-        query = {"id": row_id}
-        if return_url:
-            query["url"] = return_url
-        return f"{bases[endpoint]}?{urlencode(query)}"
 
     def prepare_rows(self, rows, actions, return_url):
         """The page's rows as list.html prints them (see list_rows.py)."""

@@ -12,8 +12,8 @@ from urllib.parse import quote, urlencode
 
 from flask_admin.model import template
 
-#: The row actions rendered here; a view with any other kind (a popup, an extra action)
-#: keeps Flask-Admin's per-row macros.
+#: The row actions a list prints (delete is a form, printed by the template): the only
+#: row-action path of the panel, Flask-Admin's per-row macros are not used.
 LINKS = {
     template.ViewRowAction: (".details_view", "fa fa-eye glyphicon glyphicon-eye-open"),
     template.EditRowAction: (".edit_view", "fa fa-pencil glyphicon glyphicon-pencil"),
@@ -28,19 +28,21 @@ class ListRow:
     version: object      # the row's version, posted with its delete (optimistic locking)
 
 
-def prepare_rows(view, rows, actions, return_url: str) -> list[ListRow] | None:
-    """The page's rows ready to print, or None if an action (or an editable cell) needs
-    Flask-Admin's macros."""
+def prepare_rows(view, rows, actions, return_url: str) -> list[ListRow]:
+    """The page's rows ready to print. Editable cells and popup or extra row actions
+    are Flask-Admin macro features this panel does not use: asking for one is an error."""
     if view.column_editable_list:
-        return None
+        raise TypeError(f"{type(view).__name__}: lists print their rows in Python "
+                        "(list_rows.py), editable cells are not supported")
     links = []
     for action in actions:
         if type(action) is template.DeleteRowAction:
             continue
         if type(action) not in LINKS:
-            return None
+            raise TypeError(f"{type(view).__name__}: row action {type(action).__name__} "
+                            "is not printed by list_rows.py")
         endpoint, icon = LINKS[type(action)]
-        links.append((view.row_url(endpoint), str(action.title or ""), icon))
+        links.append((view.get_url(endpoint), str(action.title or ""), icon))
     tail = "&" + urlencode({"url": return_url}) if return_url else ""
     columns = [name for name, _label in view._list_columns]
     formatters, type_formatters = view.column_formatters, view.column_type_formatters
