@@ -64,7 +64,9 @@ def register_extensions(app: Flask) -> None:
 def register_admin(app: Flask) -> None:
     from .admin.dashboard import DashboardView
     from .admin.history import HistoryView
+    from .admin import job_work
     from .admin.jobs import JobsView
+    from .jobs.tasks import WORK
     from .admin.migrations import MigrationsView
     from .admin.registry import register_model_views
 
@@ -80,6 +82,7 @@ def register_admin(app: Flask) -> None:
                                url="/admin/history"))
     admin.add_view(MigrationsView())
     admin.add_view(JobsView())
+    app.extensions[WORK] = job_work.run
     app.extensions["gestao_admin"] = admin
 
     @security.context_processor

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from admin_app.extensions import db
 from admin_app.formats import short_datetime
 from admin_app.i18n import lazy_gettext as _l
-from admin_app.jobs import queue, work
+from admin_app.jobs import queue
 from admin_app.models.jobs import DONE, EXPORT, FAILED, IMPORT_PREVIEW, QUEUED, RUNNING, Job
 from admin_app.models.transfer import ImportRun
 from admin_app.transfer.export import XLSX_MIMETYPE
 
-from . import access
+from . import access, job_work as work
 from .importing import load_report, render_preview
 
 STATUS_LABELS = {QUEUED: _l("Waiting for the worker"), RUNNING: _l("Running"),

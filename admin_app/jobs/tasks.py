@@ -13,12 +13,15 @@ def flask_app():
     return _app
 
 
+#: Where an app keeps the function that does a job's work (admin/job_work.py's `run`).
+WORK = "gestao_job_work"
+
+
 @huey.task()
 def run_job(job_id: int, app=None) -> None:
-    from . import work
-
-    with (app or flask_app()).app_context():
-        work.run(job_id)
+    app = app or flask_app()
+    with app.app_context():
+        app.extensions[WORK](job_id)
 
 
 def enqueue(job_id: int) -> None:

@@ -1,5 +1,6 @@
-"""What the worker does for each kind of job, in the app's context and the asking user's
-language. A job that raises is marked failed with its reason; an import's writes are one
+"""What the worker does for each kind of job, through the entity's screen, in the app's
+context and the asking user's language. The app hands `run` to jobs/tasks.py (jobs/ knows
+no screen). A job that raises is marked failed with its reason; an import's writes are one
 transaction, so a failure, or a worker killed half-way, leaves the database as it was."""
 
 import logging
@@ -12,9 +13,13 @@ from admin_app.i18n import gettext
 from admin_app.models.base import utcnow
 from admin_app.models.jobs import DONE, EXPORT, FAILED, IMPORT_APPLY, IMPORT_PREVIEW, QUEUED, \
     RUNNING, Job
+from admin_app.jobs import queue
 from admin_app.models.transfer import FAILED as IMPORT_FAILED, ImportRun
+from admin_app.transfer import apply as applying, export
+from admin_app.transfer.reading import FileProblem
 
-from . import queue
+from .importing import apply_stored, import_dir, save_report
+from .screens import screens
 
 log = logging.getLogger(__name__)
 REPORT_LINES = 500
@@ -32,9 +37,7 @@ def export_dir() -> Path:
 
 
 def screen(endpoint: str):
-    from admin_app.admin.registry import model_screen
-
-    view = model_screen(current_app, endpoint)
+    view = screens().by_endpoint.get(endpoint)
     if view is None:
         raise JobRefused(f"unknown screen {endpoint}")
     return view
@@ -56,8 +59,7 @@ def run(job_id: int) -> None:
                                                                               total))
     except Exception as problem:  # the job's outcome, whatever went wrong
         db.session.rollback()
-        expected = isinstance(problem, JobRefused) or type(problem).__name__ in (
-            "FileProblem", "ImportRefused")
+        expected = isinstance(problem, (JobRefused, FileProblem, applying.ImportRefused))
         if not expected:
             log.exception("job %s failed", job_id)
         fail(job_id, str(problem) if expected else gettext(
@@ -83,9 +85,6 @@ def fail(job_id: int, reason: str) -> None:
 
 
 def _import_preview(job, view, args, progress) -> None:
-    from admin_app.admin.importing import import_dir, save_report
-    from admin_app.transfer import apply as applying
-
     run_row = db.session.get(ImportRun, job.import_id)
     data = (import_dir() / run_row.stored_file).read_bytes()
     plan = view._preview(run_row.file_name, data, progress)
@@ -99,8 +98,6 @@ def _import_preview(job, view, args, progress) -> None:
 
 
 def _import_apply(job, view, args, progress) -> None:
-    from admin_app.admin.importing import apply_stored
-
     run_row = db.session.get(ImportRun, job.import_id)
     apply_stored(view, run_row, job.user_id, args["actor"], progress)
     job = db.session.get(Job, job.id)
@@ -109,8 +106,6 @@ def _import_apply(job, view, args, progress) -> None:
 
 
 def _export(job, view, args, progress) -> None:
-    from admin_app.transfer import export
-
     total = int(args.get("total") or 0)
     _count, rows = view._export_data()
     name = f"{job.id}-{view.get_export_name(args['format'])}"
