@@ -8,7 +8,11 @@ as much as ``python manage.py migrations upgrade``.
 
 On SQLite each migration runs inside an explicit BEGIN … COMMIT (the driver would otherwise
 commit DDL statement by statement), so a failing migration leaves the database at the last
-good revision there too.
+good revision there too. Foreign keys are off while the migrations run (batch mode rebuilds
+a table by copying it, dropping the original and renaming the copy: with them on, dropping
+a referenced table fails or cascades) and each migration ends with ``PRAGMA
+foreign_key_check`` before its COMMIT: a row left pointing at nothing fails that migration,
+which is rolled back. This is what Alembic's batch documentation asks for.
 
 ``admin_app.ops`` runs this same file against other environments by passing, in
 ``config.attributes``: ``connection`` (an open connection to migrate through, not in a
@@ -144,6 +148,8 @@ def sqlite_transactional(connection):
         conn.exec_driver_sql("BEGIN")
 
     driver.isolation_level = None
+    foreign_keys = driver.execute("PRAGMA foreign_keys").fetchone()[0]
+    driver.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction: here
     sa.event.listen(connection, "begin", emit_begin)
     try:
         yield
@@ -151,7 +157,32 @@ def sqlite_transactional(connection):
         sa.event.remove(connection, "begin", emit_begin)
         if connection.in_transaction():
             connection.rollback()
+        driver.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         driver.isolation_level = previous
+
+
+def check_foreign_keys(ctx, step, heads, run_args, **kw):
+    """On SQLite, after each migration and before its COMMIT: the rows it left pointing at
+    nothing (foreign keys are off while it runs) fail it, and it is rolled back."""
+    connection = ctx.connection
+    if ctx.as_sql or connection is None or connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _key = broken[0]
+        raise ForeignKeyCheckFailed(
+            f"FOREIGN KEY constraint failed after the "
+            f"{'upgrade to' if step.is_upgrade else 'downgrade from'} "
+            f"{','.join(step.up_revision_ids)}: {len(broken)} row(s) "
+            f"point at nothing, the first {table} rowid {rowid} -> {parent}; "
+            f"the migration was rolled back")
+
+
+class ForeignKeyCheckFailed(sa.exc.DatabaseError):
+    """A migration left rows whose foreign key points at nothing (SQLite)."""
+
+    def __init__(self, message: str):
+        super().__init__("PRAGMA foreign_key_check", None, RuntimeError(message))
 
 
 def run_migrations_online():
@@ -166,7 +197,8 @@ def run_migrations_online():
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("transaction_per_migration", True)
-    conf_args["on_version_apply"] = [recorder, *config.attributes.get("on_version_apply", ())]
+    conf_args["on_version_apply"] = [recorder, check_foreign_keys,
+                                     *config.attributes.get("on_version_apply", ())]
 
     def run(connection):
         with sqlite_transactional(connection):

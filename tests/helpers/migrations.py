@@ -37,7 +37,7 @@ def log_rows(url: str) -> list[dict]:
 
 
 def add_revision(folder: Path, revision: str, down_revision, message: str,
-                 body: str = "pass") -> None:
+                 body: str = "pass", downgrade_body: str = "pass") -> None:
     down = repr(down_revision)
     (folder / "versions" / f"{revision}_test.py").write_text(f'''"""{message}
 
@@ -60,7 +60,7 @@ def upgrade():
 
 
 def downgrade():
-    pass
+    {downgrade_body}
 ''')
 
 
