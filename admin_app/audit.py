@@ -9,7 +9,6 @@ flush or a rollback takes the audit rows with it.
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import has_request_context
 from sqlalchemy import Column, event, insert, inspect
 from sqlalchemy.orm import Session
 
@@ -17,8 +16,8 @@ from .extensions import AppSession
 from .models.audit import AuditEntry
 from .models.base import utcnow
 from .models.signin import SignInBase
+from .writer import current_actor
 
-SYSTEM_ACTOR = "sistema"
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 #: Fields recorded as changed but never with their values.
 SECRET_FIELDS = frozenset({"password", "tf_totp_secret", "us_totp_secrets", "fs_uniquifier",
@@ -46,15 +45,6 @@ def _plain(value):
 #: session.info keys a writer sets to sign the changes of its transaction: an import's id,
 #: and who ran it when that is not the request's user (a worker, the command line).
 IMPORT_KEY, ACTOR_KEY = "audit_import_id", "audit_actor"
-
-
-def current_actor() -> tuple[int | None, str]:
-    if has_request_context():
-        from flask_security import current_user
-
-        if current_user and current_user.is_authenticated:
-            return current_user.id, current_user.email
-    return None, SYSTEM_ACTOR
 
 
 def _audited(obj) -> bool:

@@ -1,5 +1,6 @@
 """Users and roles: Flask-Security-Too's shipped SQLAlchemy mixins (frozen by design)."""
 
+from flask import current_app
 from flask_security.models.sqla import FsModels, FsRoleMixin, FsUserMixin
 
 from admin_app.extensions import db
@@ -29,14 +30,11 @@ class User(db.Model, FsUserMixin):
     def check_tf_required(self, tf_setup_methods, tf_fresh):
         """Flask-Security's hook: two-factor for the roles that require it (signin/two_factor.py)
         and for whoever set it up; asked on every sign-in (TWO_FACTOR_ALWAYS_VALIDATE)."""
-        from admin_app.signin.two_factor import required_for
-
-        return bool(tf_setup_methods) or required_for(self), tf_setup_methods
+        return bool(tf_setup_methods) or self.check_tf_required_setup(), tf_setup_methods
 
     def check_tf_required_setup(self) -> bool:
-        from admin_app.signin.two_factor import required_for
-
-        return required_for(self)
+        """Whether one of the user's roles is in `GESTAO_2FA_REQUIRED_ROLES`."""
+        return self.has_any_role(current_app.config.get("GESTAO_2FA_REQUIRED_ROLES") or ())
 
     def __str__(self) -> str:
         return self.email

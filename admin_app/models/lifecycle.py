@@ -13,6 +13,7 @@ from admin_app.i18n import lazy_gettext as _l
 from admin_app.rules import BusinessRuleError
 from admin_app.rules import orders as order_rules
 from admin_app.rules import stock as stock_rules
+from admin_app.writer import current_actor
 
 from .audit import AuditEntry
 from .base import utcnow
@@ -193,8 +194,6 @@ def _write_order_movements(session: Session, order: Order, kind: str) -> None:
 
 def current_author_id() -> int | None:
     """The logged-in user writing through the panel; None for the CLI and the seeder."""
-    from admin_app.audit import current_actor
-
     return current_actor()[0]
 
 

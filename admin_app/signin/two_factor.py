@@ -2,7 +2,7 @@
 its single-use recovery codes; this module adds only what the library leaves to the app.
 
 - Which users must use it: the roles in `GESTAO_2FA_REQUIRED_ROLES` (User.check_tf_required,
-  models/auth.py, asks `required_for`). Anyone may turn it on for themselves.
+  models/auth.py). Anyone may turn it on for themselves.
 - Replay protection: Flask-Security verifies a code against the clock only; `ReplayGuardTotp`
   keeps each user's last accepted time step, so a code works once.
 - The reset for a lost phone (`users reset-2fa EMAIL`).
@@ -15,10 +15,6 @@ from admin_app.extensions import db
 from admin_app.models.signin import TF_RESET, TotpCounter
 
 from . import sessions, trail
-
-
-def required_for(user) -> bool:
-    return user.has_any_role(current_app.config.get("GESTAO_2FA_REQUIRED_ROLES") or ())
 
 
 class ReplayGuardTotp(Totp):
