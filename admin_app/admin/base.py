@@ -141,7 +141,7 @@ class GestaoModelView(ExportScreens, ImportScreens, ModelView):
                                        filtered=bool(search or filters))
         page_size = self.page_size if page_size is None else page_size
         if not page_size:
-            return count, query.order_by(*listing.order_clauses(keys)).all()
+            return count, listing.Page(query.order_by(*listing.order_clauses(keys)).all())
         keyset = listing.keyset_ready(keys, self.model.__table__)
         by_parent = not keyset and listing.parent_ordered(
             keys, db.session.get_bind().dialect.name)

@@ -171,7 +171,9 @@ class Edges:
 
 
 class Page(list):
-    """A page's rows; `edges` says where a keyset page lies (None: a numbered list)."""
+    """A page's rows; `edges` says where a keyset page lies (None: a numbered list). A
+    screen may hang what its rows need while they render on it (the audit list's
+    referenced records)."""
     edges: Edges | None = None
 
 

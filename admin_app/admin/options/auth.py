@@ -195,7 +195,7 @@ class AuditEntryOptions(AdministratorsRecordOptions):
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
         if kwargs.get("execute", True):
-            g.audit_referenced = load_referenced(rows)
+            rows.referenced = load_referenced(rows)  # kept alive with the page it renders
         return count, rows
 
 
