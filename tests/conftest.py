@@ -119,6 +119,22 @@ def reader_client(actors):
 # -- the migration tests (test_migration_status.py, test_migration_safety.py) -------------------
 
 @pytest.fixture()
+def demo_database(backend, make_database, tmp_path):
+    """A database of its own at the real head holding the demo data, and an app on it
+    (test_batch_migrations.py, test_migration_plan.py)."""
+    from admin_app.demo import seed_demo
+
+    url = make_database(backend)
+    demo_app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url,
+                           "GESTAO_BACKUP_DIR": str(tmp_path / "backups")})
+    with demo_app.app_context():
+        upgrade(directory=str(MIGRATIONS))
+        seed_demo()
+        db.session.remove()
+    return demo_app, url
+
+
+@pytest.fixture()
 def scripts_copy(tmp_path):
     """A copy of migrations/ (env.py included) that a test may add revisions to."""
     target = tmp_path / "migrations"

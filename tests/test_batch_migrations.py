@@ -8,12 +8,9 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from admin_app import create_app
-from admin_app.demo import seed_demo
 from admin_app.extensions import db
 from admin_app.ops.upgrade import run_alembic
-from tests.helpers.config import TEST_CONFIG
-from tests.helpers.migrations import HEAD, MIGRATIONS, add_revision, current_heads
+from tests.helpers.migrations import HEAD, add_revision, current_heads
 
 BATCH = "with op.batch_alter_table('customers') as batch:\n        "
 #: (revision, what it does, upgrade, downgrade), applied in this order after HEAD.
@@ -93,19 +90,6 @@ def dangling(url: str) -> list[tuple]:
                      "WHERE c.id IS NULL")
 
 
-@pytest.fixture()
-def seeded(backend, make_database, tmp_path):
-    """A database at the real head with the demo data, and an app on it."""
-    url = make_database(backend)
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url,
-                      "GESTAO_BACKUP_DIR": str(tmp_path / "backups")})
-    with app.app_context():
-        upgrade(directory=str(MIGRATIONS))
-        seed_demo()
-        db.session.remove()
-    return app, url
-
-
 def migrate_with(app, url: str, folder, how: str, tmp_path) -> None:
     """Upgrade to the folder's head the way a developer (`flask db upgrade`) or the deploy
     (`manage.py migrations upgrade`) does."""
@@ -122,8 +106,9 @@ def migrate_with(app, url: str, folder, how: str, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("how", ["flask db upgrade", "migrations upgrade"])
-def test_batch_changes_on_a_referenced_table_keep_the_data(seeded, scripts_copy, how, tmp_path):
-    app, url = seeded
+def test_batch_changes_on_a_referenced_table_keep_the_data(demo_database, scripts_copy, how,
+                                                           tmp_path):
+    app, url = demo_database
     before, shape_before = the_data(url), shape(url)
     assert len(before["customers"]) > 5 and len(before["orders"]) > 5
     add_changes(scripts_copy)
@@ -158,10 +143,10 @@ def test_batch_changes_on_a_referenced_table_keep_the_data(seeded, scripts_copy,
     assert dangling(url) == []
 
 
-def test_unique_constraint_step_and_its_downgrade_alone(seeded, scripts_copy):
+def test_unique_constraint_step_and_its_downgrade_alone(demo_database, scripts_copy):
     """Added, its revision undone through `flask db downgrade`: the constraint comes and
     goes, the rows stay."""
-    app, url = seeded
+    app, url = demo_database
     before = the_data(url)
     add_changes(scripts_copy, CHANGES[4:5])
     with app.app_context():
@@ -175,11 +160,11 @@ def test_unique_constraint_step_and_its_downgrade_alone(seeded, scripts_copy):
 
 @pytest.mark.parametrize("how", ["flask db upgrade", "migrations upgrade"])
 def test_a_migration_that_leaves_rows_pointing_at_nothing_is_rolled_back(
-        seeded, scripts_copy, how, tmp_path):
+        demo_database, scripts_copy, how, tmp_path):
     """Foreign keys are off while SQLite rebuilds tables, so the check after the migration is
     what catches it (PostgreSQL refuses the DELETE itself): the step fails, nothing of it
     stays, the database is at the revision before."""
-    app, url = seeded
+    app, url = demo_database
     before = the_data(url)
     add_revision(scripts_copy, "b9000000orph", HEAD, "delete a customer that has orders",
                  "op.execute('DELETE FROM customers WHERE id IN "

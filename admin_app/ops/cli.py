@@ -10,6 +10,9 @@
                                              missing, when another upgrade holds the lock,
                                              and (production with `follows`) when the
                                              predecessor has not applied a pending revision
+    migrations plan --env NAME [--sql]       the pending revisions in order, their SQL
+                                             and findings; exit 1 when one is dangerous
+                                             (2: bad environments file or name)
     migrations demo-envs                     the demo's three SQLite environments
 """
 
@@ -31,7 +34,10 @@ from .actor import login
 from .backup import BackupError, backup_dir, make_backup
 from .codes import MODIFIED, UNREACHABLE
 from .drift import models_for_app
+from .errors import driver_words
 from .lock import LOCK_WAIT
+from .plan import REFUSE, UNKNOWN, plan_for
+from .plan_text import plan_lines
 from .probe import probe
 from .scripts import load_scripts
 from .status import environment_status, migrations_dir, status_report
@@ -182,6 +188,33 @@ def status_command(env_name, all_envs, as_json, directory):
         for status in report.environments:
             _print_status(status, report.scripts)
     raise click.exceptions.Exit(0 if report.all_up_to_date else 1)
+
+
+@migrations_cli.command("plan")
+@click.option("--env", "env_name", metavar="NAME", required=True)
+@click.option("--sql", "with_sql", is_flag=True, help="Print each step's SQL too.")
+@directory_option
+def plan_command(env_name, with_sql, directory):
+    """What `migrations upgrade` would run on the environment, in order, with the SQL of
+    each step and what it risks there. Exit code 1 when a finding is dangerous (or the
+    environment cannot be checked), 2 for a bad environments file or name."""
+    config = _config()
+    environment = config.get(env_name)
+    if environment is None:
+        click.echo(gettext("No environment named %(name)s. Known: %(known)s.", name=env_name,
+                           known=", ".join(config.names) or "-"), err=True)
+        raise click.exceptions.Exit(2)
+    location = _location(directory)
+    try:
+        scripts = load_scripts(location)
+    except Exception as exc:  # a script that does not even load
+        click.echo(gettext("The migration scripts cannot be read: %(error)s",
+                           error=driver_words(exc)), err=True)
+        raise click.exceptions.Exit(1) from None
+    plan = plan_for(environment_status(environment, probe(environment), scripts), location)
+    for line in plan_lines(plan, with_sql):
+        click.echo(line)
+    raise click.exceptions.Exit(1 if plan.verdict in (REFUSE, UNKNOWN) else 0)
 
 
 @migrations_cli.command("backup")

@@ -82,6 +82,8 @@ _cache_lock = threading.Lock()
 #: One build at a time in this process: Alembic's ``context`` (what env.py configures) is
 #: module-global, so two migration runs in two threads would step on each other.
 _build_lock = threading.Lock()
+#: The same lock, for other migration runs in scratch databases (ops/capture.py).
+ALEMBIC_LOCK = _build_lock
 
 
 def cache_clear() -> None:
@@ -192,7 +194,10 @@ def may_create_database(connection) -> bool:
     return bool(row and row[0])
 
 
-def _build_postgresql(url: str, location, revision: str) -> MetaData:
+@contextmanager
+def _scratch_database(url: str):
+    """The URL of a new scratch database on ``url``'s PostgreSQL server, dropped after;
+    what fails inside comes out as :class:`ReferenceUnavailable`."""
     name = SCRATCH_PREFIX + uuid.uuid4().hex[:16]
     server = _pg_engine(url, autocommit=True)
     try:
@@ -201,7 +206,7 @@ def _build_postgresql(url: str, location, revision: str) -> MetaData:
                 raise ReferenceUnavailable(NO_CREATEDB)
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
         try:
-            return _build_in(make_url(url).set(database=name), location, revision)
+            yield make_url(url).set(database=name)
         finally:
             _drop(server, name, make_url(url).password)
     except ReferenceUnavailable:
@@ -211,6 +216,36 @@ def _build_postgresql(url: str, location, revision: str) -> MetaData:
         raise ReferenceUnavailable(kind, driver_words(exc)) from exc
     finally:
         server.dispose()
+
+
+def _build_postgresql(url: str, location, revision: str) -> MetaData:
+    with _scratch_database(url) as scratch_url:
+        return _build_in(scratch_url, location, revision)
+
+
+@contextmanager
+def scratch_connection(url: str):
+    """A connection to an empty scratch database of ``url``'s dialect (SQLite in memory,
+    PostgreSQL a database of its own on the same server, dropped after). Hold
+    ``ALEMBIC_LOCK`` while migrations run on it."""
+    dialect = make_url(url).get_backend_name()
+    if dialect == "postgresql":
+        with _scratch_database(url) as scratch_url:
+            engine = _pg_engine(scratch_url)
+            try:
+                with engine.connect() as connection:
+                    yield connection
+            finally:
+                engine.dispose()
+        return
+    if dialect != "sqlite":
+        raise ReferenceUnavailable(BUILD_FAILED, f"unsupported dialect {dialect}")
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
 def _build_in(scratch_url, location, revision: str) -> MetaData:

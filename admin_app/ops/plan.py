@@ -1,0 +1,106 @@
+"""An environment's migration plan: its pending revisions in the order `migrations upgrade`
+would run them, each with its SQL for that environment's dialect (upgrade and downgrade, and
+how it was obtained: ops/capture.py) and its findings against that environment's data
+(ops/findings.py); and the verdict. Read-only for the environment. Codes, no words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import make_url
+
+from .capture import CapturedRevision, capture
+from .codes import UNKNOWN_REVISION, UNREACHABLE
+from .engines import CONNECT_TIMEOUT, open_readonly
+from .environments import Environment
+from .errors import driver_words
+from .findings import (ATTENTION, DANGEROUS, Data, Finding, downgrade_findings,
+                       lock_findings, upgrade_findings)
+from .probe import probe
+from .scripts import load_scripts
+from .status import EnvironmentStatus, environment_status
+
+# The verdict of a plan.
+NOTHING_PENDING, SAFE, WARNINGS, REFUSE, UNKNOWN = (
+    "nothing_pending", "ok", ATTENTION, DANGEROUS, "unknown")
+
+
+@dataclass
+class PlannedRevision:
+    captured: CapturedRevision
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def revision(self):
+        return self.captured.revision
+
+
+@dataclass
+class Plan:
+    status: EnvironmentStatus
+    revisions: list[PlannedRevision] = field(default_factory=list)
+    #: Why the scratch database could not be used (the SQL is then offline only).
+    scratch_error: str | None = None
+    #: Why the environment's data could not be read (findings then assume the worst).
+    data_error: str | None = None
+
+    @property
+    def environment(self) -> Environment:
+        return self.status.environment
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.revisions for f in r.findings]
+
+    @property
+    def dangerous(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == DANGEROUS]
+
+    @property
+    def verdict(self) -> str:
+        if self.status.state in (UNREACHABLE, UNKNOWN_REVISION) or self.status.state is None:
+            return UNKNOWN
+        if not self.revisions:
+            return NOTHING_PENDING
+        levels = {f.level for f in self.findings}
+        if DANGEROUS in levels:
+            return REFUSE
+        return WARNINGS if ATTENTION in levels else SAFE
+
+
+def _pg_version(status: EnvironmentStatus) -> str | None:
+    version = status.probe.server_version
+    return version if status.probe.dialect == "postgresql" else None
+
+
+def plan_for(status: EnvironmentStatus, location) -> Plan:
+    """The plan of an environment already probed (the page's and the command's status)."""
+    plan = Plan(status)
+    if status.state in (UNREACHABLE, UNKNOWN_REVISION, None) or not status.pending:
+        return plan
+    environment = status.environment
+    captured, plan.scratch_error = capture(environment.url, location, status.current,
+                                           status.pending)
+    try:
+        with open_readonly(environment.url, CONNECT_TIMEOUT) as connection:
+            data = Data(connection)
+            plan.revisions = [_findings(c, data, _pg_version(status)) for c in captured]
+    except Exception as exc:  # the data could not be read: findings without it
+        plan.data_error = driver_words(exc, environment)
+        data = Data(None)
+        data.dialect = make_url(environment.url).get_backend_name()
+        plan.revisions = [_findings(c, data, _pg_version(status)) for c in captured]
+    return plan
+
+
+def _findings(captured: CapturedRevision, data: Data, pg_version) -> PlannedRevision:
+    findings = upgrade_findings(captured, data) + lock_findings(captured, data, pg_version) \
+        + downgrade_findings(captured, data)
+    return PlannedRevision(captured, findings)
+
+
+def plan_environment(environment: Environment, location) -> Plan:
+    """Probe one environment and plan its pending revisions. Needs an app context."""
+    scripts = load_scripts(location)
+    status = environment_status(environment, probe(environment), scripts)
+    return plan_for(status, location)

@@ -1,0 +1,231 @@
+"""`python manage.py migrations plan --env NAME [--sql]`: each pending revision in the order it
+will run, its SQL on that environment's dialect (rendered offline, or captured in a scratch
+database), and its findings against that environment's data, on both databases."""
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from tests.helpers.migrations import HEAD, add_revision
+from tests.helpers.words import said
+
+BATCH = "with op.batch_alter_table('customers') as batch:\n        "
+
+
+def execute(url: str, *statements: str) -> None:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def plan(app, url: str, folder, tmp_path, *extra: str, env: str = "dev"):
+    """Run the command on an environments file naming `url` as `dev`."""
+    environments = tmp_path / "environments.toml"
+    environments.write_text(f'[environments.dev]\nurl = "{url}"\n', encoding="utf-8")
+    app.config["GESTAO_ENVIRONMENTS"] = str(environments)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(
+            args=["migrations", "plan", "--env", env, "-d", str(folder), *extra])
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    return result.exit_code, result.output
+
+
+def revision(folder, name: str, up: str, down: str = "pass", after: str = HEAD) -> str:
+    add_revision(folder, name, after, name.replace("_", " "), up, down)
+    return name
+
+
+def findings(output: str) -> list[str]:
+    return [line.strip() for line in output.splitlines() if line.strip().startswith("[")]
+
+
+def dangerous(app, output: str) -> list[str]:
+    with app.app_context():
+        mark = "[" + said("dangerous") + "]"
+    return [line for line in findings(output) if line.startswith(mark)]
+
+
+def attention(app, output: str) -> list[str]:
+    with app.app_context():
+        mark = "[" + said("attention") + "]"
+    return [line for line in findings(output) if line.startswith(mark)]
+
+
+# --------------------------------------------------------------------------- the plan itself
+
+def test_the_plan_lists_each_revision_in_order_with_its_sql(demo_database, scripts_copy,
+                                                            tmp_path, backend):
+    app, url = demo_database
+    first = revision(scripts_copy, "c1_add_index", "op.create_index('ix_customers_email', "
+                     "'customers', ['email'])", "op.drop_index('ix_customers_email', "
+                     "table_name='customers')")
+    second = revision(scripts_copy, "c2_drop_phone", BATCH + "batch.drop_column('phone')",
+                      BATCH + "batch.add_column(sa.Column('phone', sa.String(30)))", first)
+    code, output = plan(app, url, scripts_copy, tmp_path, "--sql")
+    assert code == 1, output
+    assert output.index(first) < output.index(second)
+    assert "CREATE INDEX ix_customers_email ON customers (email)" in output
+    assert "DROP INDEX ix_customers_email" in output
+    with app.app_context():
+        offline = said("rendered offline (as flask db upgrade --sql)")
+        captured = said("captured from a run in a scratch database at this revision")
+    if backend == "sqlite":  # the batch rebuild needs a live table: captured
+        assert "INSERT INTO _alembic_tmp_customers" in output and captured in output
+    else:
+        assert "ALTER TABLE customers DROP COLUMN phone" in output and captured not in output
+    assert offline in output
+    [drop] = dangerous(app, output)
+    assert second in drop and "customers.phone" in drop and "40" in drop
+    # the environment itself was not touched
+    assert "phone" in [c[1] for c in _columns(url, "customers")]
+
+
+def _columns(url, table):
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        from sqlalchemy import inspect
+
+        return [(c["type"], c["name"]) for c in inspect(engine).get_columns(table)]
+    finally:
+        engine.dispose()
+
+
+def test_nothing_pending_and_no_risk_exit_zero(demo_database, scripts_copy, tmp_path):
+    app, url = demo_database
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 0 and findings(output) == []
+    revision(scripts_copy, "c1_nullable_column",
+             BATCH + "batch.add_column(sa.Column('nickname', sa.String(60)))",
+             BATCH + "batch.drop_column('nickname')")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 0, output  # the downgrade drops a column nobody has filled: attention only
+    assert dangerous(app, output) == []
+
+
+def test_bad_input_exit_two_or_one(demo_database, scripts_copy, tmp_path):
+    app, url = demo_database
+    code, output = plan(app, url, scripts_copy, tmp_path, env="nowhere")
+    assert code == 2 and "nowhere" in output
+    code, output = plan(app, "postgresql+psycopg://postgres@127.0.0.1:1/nowhere", scripts_copy,
+                        tmp_path)
+    assert code == 1 and "Traceback" not in output
+    broken = tmp_path / "environments.toml"
+    app.config["GESTAO_ENVIRONMENTS"] = str(broken)
+    broken.write_text("[environments.dev\nurl=", encoding="utf-8")
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["migrations", "plan", "--env", "dev"])
+    assert result.exit_code == 2
+
+
+def test_a_revision_that_raises_is_dangerous_and_stops_the_plan(demo_database, scripts_copy,
+                                                                tmp_path):
+    app, url = demo_database
+    first = revision(scripts_copy, "c1_raises", "raise RuntimeError('broken on purpose')")
+    revision(scripts_copy, "c2_after", "op.create_index('ix_c2', 'customers', ['email'])",
+             after=first)
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 1
+    [failed] = dangerous(app, output)
+    assert first in failed and "broken on purpose" in failed
+    with app.app_context():
+        assert said("not run: an earlier revision failed") in output
+
+
+# --------------------------------------------------------------------------- each finding
+
+def test_not_null_without_default_depends_on_rows(demo_database, make_database, backend,
+                                                  scripts_copy, tmp_path):
+    app, url = demo_database
+    revision(scripts_copy, "c1_required", BATCH + "batch.add_column(sa.Column('segment', "
+             "sa.String(20), nullable=False))", BATCH + "batch.drop_column('segment')")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 1 and any("customers.segment" in f for f in dangerous(app, output))
+    execute(url, "DELETE FROM financial_entries", "DELETE FROM stock_movements",
+            "DELETE FROM order_items", "DELETE FROM orders", "DELETE FROM customers")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 0 and dangerous(app, output) == [], output
+
+
+def test_not_null_over_nulls_depends_on_the_data(demo_database, scripts_copy, tmp_path):
+    app, url = demo_database
+    revision(scripts_copy, "c1_email_required", BATCH + "batch.alter_column('email', "
+             "existing_type=sa.String(254), nullable=False)", BATCH + "batch.alter_column("
+             "'email', existing_type=sa.String(254), nullable=True)")
+    execute(url, "UPDATE customers SET email = 'x' || id || '@example.com'")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 0 and dangerous(app, output) == [], output
+    execute(url, "UPDATE customers SET email = NULL WHERE id = (SELECT min(id) FROM customers)")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 1 and any("customers.email" in f for f in dangerous(app, output))
+
+
+def test_unique_over_duplicates_depends_on_the_data(demo_database, scripts_copy, tmp_path):
+    app, url = demo_database
+    revision(scripts_copy, "c1_unique_email", BATCH + "batch.create_unique_constraint("
+             "'uq_customers_email', ['email'])", BATCH + "batch.drop_constraint("
+             "'uq_customers_email', type_='unique')")
+    execute(url, "UPDATE customers SET email = 'x' || id || '@example.com'")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 0 and dangerous(app, output) == [], output
+    execute(url, "UPDATE customers SET email = 'same@example.com' "
+                 "WHERE id IN (SELECT id FROM customers ORDER BY id LIMIT 3)")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    [found] = dangerous(app, output)
+    assert code == 1 and "customers" in found and "email" in found
+    assert "same@example.com" not in output  # the values themselves are not shown
+
+
+def test_lossy_type_change_but_not_a_wider_one(demo_database, scripts_copy, tmp_path):
+    app, url = demo_database
+    wider = revision(scripts_copy, "c1_wider", BATCH + "batch.alter_column('name', "
+                     "type_=sa.String(300), existing_type=sa.String(200))",
+                     BATCH + "batch.alter_column('name', type_=sa.String(200), "
+                     "existing_type=sa.String(300))")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 0 and dangerous(app, output) == [], output
+    assert any("customers.name" in line for line in attention(app, output))  # its downgrade
+    revision(scripts_copy, "c2_narrower", BATCH + "batch.alter_column('name', "
+             "type_=sa.String(20), existing_type=sa.String(300))",
+             BATCH + "batch.alter_column('name', type_=sa.String(300), "
+             "existing_type=sa.String(20))", wider)
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    [found] = dangerous(app, output)
+    assert code == 1 and "customers.name" in found and "VARCHAR(20)" in found
+
+
+def test_drop_table_is_dangerous(demo_database, scripts_copy, tmp_path):
+    app, url = demo_database
+    revision(scripts_copy, "c1_drop_entries", "op.drop_table('financial_entries')")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    [found] = dangerous(app, output)
+    assert code == 1 and "financial_entries" in found
+
+
+@pytest.mark.postgres
+def test_big_postgresql_table_index_without_concurrently(demo_database, scripts_copy,
+                                                         tmp_path, backend):
+    if backend != "postgresql":
+        pytest.skip("CONCURRENTLY and the planner's estimate are PostgreSQL's")
+    app, url = demo_database
+    plain = revision(scripts_copy, "c1_index", "op.create_index('ix_customers_email', "
+                     "'customers', ['email'])",
+                     "op.drop_index('ix_customers_email', table_name='customers')")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 0 and findings(output) == [], output  # 40 rows: no lock worth a word
+    execute(url, "INSERT INTO customers (document, name) SELECT lpad(n::text, 11, '0'), "
+                 "'Cliente ' || n FROM generate_series(1, 100500) AS n", "ANALYZE customers")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    [found] = attention(app, output)
+    assert code == 0 and "customers" in found and "CONCURRENTLY" in found
+    (scripts_copy / "versions" / f"{plain}_test.py").unlink()
+    revision(scripts_copy, "c2_index_concurrently",
+             "with op.get_context().autocommit_block():\n        op.create_index("
+             "'ix_customers_email', 'customers', ['email'], postgresql_concurrently=True)",
+             "op.drop_index('ix_customers_email', table_name='customers')")
+    code, output = plan(app, url, scripts_copy, tmp_path)
+    assert code == 0 and findings(output) == [], output
