@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.helpers.migrations import HEAD, add_revision
+from tests.helpers.migrations import HEAD, add_revision, current_heads, log_rows
 from tests.helpers.words import said
 
 BATCH = "with op.batch_alter_table('customers') as batch:\n        "
@@ -229,3 +229,55 @@ def test_big_postgresql_table_index_without_concurrently(demo_database, scripts_
              "op.drop_index('ix_customers_email', table_name='customers')")
     code, output = plan(app, url, scripts_copy, tmp_path)
     assert code == 0 and findings(output) == [], output
+
+
+# --------------------------------------------------------------------------- the production guard
+
+def upgrade_env(app, url: str, folder, tmp_path, *extra: str, production: bool = True):
+    environments = tmp_path / "environments.toml"
+    environments.write_text(f'[environments.prod]\nurl = "{url}"\n'
+                            f'production = {"true" if production else "false"}\n',
+                            encoding="utf-8")
+    app.config["GESTAO_ENVIRONMENTS"] = str(environments)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(
+            args=["migrations", "upgrade", "--env", "prod", "--yes", "-d", str(folder), *extra])
+    return result.exit_code, result.output
+
+
+def test_production_refuses_a_dangerous_plan_unless_the_risk_is_accepted(
+        demo_database, scripts_copy, tmp_path):
+    app, url = demo_database
+    dropping = revision(scripts_copy, "c1_drop_phone", BATCH + "batch.drop_column('phone')",
+                        BATCH + "batch.add_column(sa.Column('phone', sa.String(30)))")
+    code, output = upgrade_env(app, url, scripts_copy, tmp_path)
+    assert code == 1
+    [found] = dangerous(app, output)
+    assert "customers.phone" in found
+    assert "--accept-risk" in output
+    assert current_heads(url) == (HEAD,)
+    assert "phone" in [name for _type, name in _columns(url, "customers")]
+
+    code, output = upgrade_env(app, url, scripts_copy, tmp_path, "--accept-risk")
+    assert code == 0, output
+    assert current_heads(url) == (dropping,)
+    assert "phone" not in [name for _type, name in _columns(url, "customers")]
+    [row] = [r for r in log_rows(url) if r["revision"] == dropping]
+    assert "--accept-risk: c1_drop_phone:drop_column:customers.phone" in row["applied_by"]
+
+
+def test_outside_production_and_without_danger_the_upgrade_goes_on(demo_database, scripts_copy,
+                                                                   tmp_path):
+    app, url = demo_database
+    first = revision(scripts_copy, "c1_drop_phone", BATCH + "batch.drop_column('phone')",
+                     BATCH + "batch.add_column(sa.Column('phone', sa.String(30)))")
+    code, output = upgrade_env(app, url, scripts_copy, tmp_path, production=False)
+    assert code == 0 and dangerous(app, output) == [], output  # no plan outside production
+    assert current_heads(url) == (first,)
+    second = revision(scripts_copy, "c2_nickname", BATCH + "batch.add_column(sa.Column("
+                      "'nickname', sa.String(60)))", BATCH + "batch.drop_column('nickname')",
+                      first)
+    code, output = upgrade_env(app, url, scripts_copy, tmp_path)
+    assert code == 0, output
+    assert current_heads(url) == (second,)
+    assert "--accept-risk" not in log_rows(url)[-1]["applied_by"]

@@ -7,9 +7,11 @@
     migrations backup --env NAME             a backup into instance/backups/
     migrations upgrade --env NAME [--yes]    lock, backup, upgrade to head, verify; refused
         [--allow-modified] [--lock-wait S]   when an applied script was modified or is
-                                             missing, when another upgrade holds the lock,
-                                             and (production with `follows`) when the
-                                             predecessor has not applied a pending revision
+        [--accept-risk]                      missing, when another upgrade holds the lock,
+                                             (production with `follows`) when the
+                                             predecessor has not applied a pending revision,
+                                             and (production) when the plan has a dangerous
+                                             finding
     migrations plan --env NAME [--sql]       the pending revisions in order, their SQL
                                              and findings; exit 1 when one is dangerous
                                              (2: bad environments file or name)
@@ -264,8 +266,11 @@ def _warn_irreversible(environment, location) -> None:
 @click.option("--lock-wait", "lock_wait", type=click.FloatRange(min=0), default=LOCK_WAIT,
               show_default=True, metavar="SECONDS",
               help="How long to wait for another upgrade of the same environment to finish.")
+@click.option("--accept-risk", "accept_risk", is_flag=True,
+              help="Production: upgrade even though the plan has dangerous findings (the "
+                   "findings accepted are recorded in migration_log).")
 @directory_option
-def upgrade_command(env_name, yes, allow_modified, lock_wait, directory):
+def upgrade_command(env_name, yes, allow_modified, lock_wait, accept_risk, directory):
     """Backup, upgrade to head, verify. Production asks for its name to be typed."""
     config = _config()
     environment = _environment(config, env_name)
@@ -283,7 +288,7 @@ def upgrade_command(env_name, yes, allow_modified, lock_wait, directory):
                                  applied_by=actor("upgrade"), report=click.echo,
                                  allow_modified=allow_modified,
                                  predecessor=config.get(environment.follows or ""),
-                                 lock_wait=lock_wait)
+                                 lock_wait=lock_wait, accept_risk=accept_risk)
     if result.nothing_to_do:
         click.echo(gettext("%(env)s is already up to date (%(rev)s); nothing to do.",
                            env=environment.name, rev=", ".join(result.after)))

@@ -24,6 +24,8 @@ from .codes import (FILE_MISSING, MODIFIED, MULTIPLE_HEADS, NOT_INITIALIZED, UNK
                     UNREACHABLE, UP_TO_DATE)
 from . import engines
 from .errors import driver_words
+from .plan import REFUSE, plan_for
+from .plan_text import finding_line
 from .probe import probe
 from .scripts import Revision, alembic_config, load_scripts
 from .status import environment_status, promotion
@@ -75,6 +77,7 @@ def run_alembic(url: str, location, operation: str = "upgrade", target: str = "h
 
 
 ALLOW_MODIFIED_FLAG = "--allow-modified"
+ACCEPT_RISK_FLAG = "--accept-risk"
 
 
 def integrity_words(status) -> str:
@@ -98,11 +101,38 @@ def override_note(status) -> str:
     return f" [{ALLOW_MODIFIED_FLAG}: {revisions}]"
 
 
-def recorded_actor(applied_by: str | None, status) -> str | None:
-    """``applied_by``, with the --allow-modified override appended when it was needed."""
-    if not status.integrity:
+def recorded_actor(applied_by: str | None, status, accepted: list | None = None) -> str | None:
+    """``applied_by``, with the overrides that were needed appended: --allow-modified and
+    the dangerous findings accepted with --accept-risk."""
+    notes = override_note(status) if status.integrity else ""
+    if accepted:
+        risks = ",".join(f"{f.revision}:{f.code}:{f.table or ''}"
+                         f"{'.' + f.column if f.column else ''}" for f in accepted)
+        notes += f" [{ACCEPT_RISK_FLAG}: {risks}]"
+    if not notes:
         return applied_by
-    return ((applied_by or "") + override_note(status)).strip()[:255]
+    return ((applied_by or "") + notes).strip()[:255]
+
+
+def _risk_refusal(status, location, accept_risk: bool,
+                  say: Callable[[str], None]) -> tuple[str | None, list | None]:
+    """Production: the plan's dangerous findings stop the upgrade unless ``accept_risk``.
+    Returns (why not to go on, the findings accepted)."""
+    if not status.environment.production or not status.pending:
+        return None, None
+    plan = plan_for(status, location)
+    for finding in plan.findings:
+        say(finding_line(finding))
+    if plan.verdict != REFUSE:
+        return None, None
+    if not accept_risk:
+        return gettext(
+            "%(env)s is a production environment and its migration plan has dangerous "
+            "findings (above). Nothing was changed. Change the migrations (see `migrations "
+            "plan --env %(env)s`), or, if the risk is understood, run again with %(flag)s "
+            "(recorded in migration_log).", env=status.name, flag=ACCEPT_RISK_FLAG), None
+    say(gettext("Going on despite the dangerous findings (%(flag)s).", flag=ACCEPT_RISK_FLAG))
+    return None, plan.dangerous
 
 
 def _refusal(status, scripts, environment: Environment) -> str | None:
@@ -127,14 +157,15 @@ def upgrade_environment(environment: Environment, *, location, backup_directory:
                         report: Callable[[str], None] | None = None,
                         allow_modified: bool = False,
                         predecessor: Environment | None = None,
-                        lock_wait: float = LOCK_WAIT) -> UpgradeResult:
+                        lock_wait: float = LOCK_WAIT,
+                        accept_risk: bool = False) -> UpgradeResult:
     """:func:`_upgrade_environment` holding the environment's upgrade lock (one deploy at a
     time): a second upgrade waits up to ``lock_wait`` seconds, then stops, changing nothing."""
     if not environment.url:
         return _upgrade_environment(environment, location=location,
                                     backup_directory=backup_directory, applied_by=applied_by,
                                     report=report, allow_modified=allow_modified,
-                                    predecessor=predecessor)
+                                    predecessor=predecessor, accept_risk=accept_risk)
     lock = deploy_lock(environment.url, applied_by or "?", wait=lock_wait)
     try:
         lock.__enter__()
@@ -158,7 +189,7 @@ def upgrade_environment(environment: Environment, *, location, backup_directory:
         return _upgrade_environment(environment, location=location,
                                     backup_directory=backup_directory, applied_by=applied_by,
                                     report=report, allow_modified=allow_modified,
-                                    predecessor=predecessor)
+                                    predecessor=predecessor, accept_risk=accept_risk)
     finally:
         lock.__exit__(None, None, None)
 
@@ -195,14 +226,16 @@ def _upgrade_environment(environment: Environment, *, location, backup_directory
                          applied_by: str | None = None,
                          report: Callable[[str], None] | None = None,
                          allow_modified: bool = False,
-                         predecessor: Environment | None = None) -> UpgradeResult:
+                         predecessor: Environment | None = None,
+                         accept_risk: bool = False) -> UpgradeResult:
     """Back up, upgrade to head, verify. Never raises for a database problem: the result
     says what happened (``ok``, ``error``, ``failed``, ``backup``).
 
     An environment with an applied script modified since or missing from the scripts is
     refused unless ``allow_modified``; the override is then recorded with every step, in
     ``migration_log.applied_by``. A production environment that follows ``predecessor`` is
-    refused while the predecessor has not applied every pending revision."""
+    refused while the predecessor has not applied every pending revision, and while its plan
+    has a dangerous finding unless ``accept_risk`` (recorded like the other override)."""
     say = report or (lambda message: None)
     result = UpgradeResult(environment=environment.name)
     scripts = load_scripts(location)
@@ -212,10 +245,12 @@ def _upgrade_environment(environment: Environment, *, location, backup_directory
 
     result.error = _refusal(status, scripts, environment) or _safety_refusal(
         status, scripts, environment, predecessor, allow_modified, say)
+    result.error, accepted = (result.error, None) if result.error \
+        else _risk_refusal(status, location, accept_risk, say)
     if result.error:
         result.refused = True
         return result
-    applied_by = recorded_actor(applied_by, status)
+    applied_by = recorded_actor(applied_by, status, accepted)
     if status.state == UP_TO_DATE:
         result.ok = result.nothing_to_do = True
         result.after = status.current
