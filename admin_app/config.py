@@ -35,6 +35,19 @@ def _whole_number(environ, name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _seconds(environ, name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidSetting(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value < 0:
+        raise InvalidSetting(f"{name} must be 0 or more, not {value}")
+    return value
+
+
 def _role_list(environ, production: bool) -> list[str]:
     """GESTAO_2FA_REQUIRED_ROLES: comma-separated roles; unset means `admin` in production
     and none elsewhere; set but empty turns the requirement off."""
@@ -121,6 +134,13 @@ def migration_settings(environ) -> dict:
         "GESTAO_BACKUP_DIR": environ.get("GESTAO_BACKUP_DIR"),
         # the migration scripts the status reads (default: the app's migrations/)
         "GESTAO_MIGRATIONS_DIR": environ.get("GESTAO_MIGRATIONS_DIR"),
+        # PostgreSQL: how long a step of `migrations upgrade` waits for a table lock before
+        # giving up (then retried), and the longest a statement may run (0: no limit)
+        "GESTAO_MIGRATION_LOCK_TIMEOUT": _seconds(environ, "GESTAO_MIGRATION_LOCK_TIMEOUT", 5),
+        "GESTAO_MIGRATION_STATEMENT_TIMEOUT": _seconds(
+            environ, "GESTAO_MIGRATION_STATEMENT_TIMEOUT", 0),
+        "GESTAO_MIGRATION_LOCK_RETRIES": _whole_number(
+            environ, "GESTAO_MIGRATION_LOCK_RETRIES", 3, 0),
     }
 
 

@@ -2,6 +2,8 @@
 will run, its SQL on that environment's dialect (rendered offline, or captured in a scratch
 database), and its findings against that environment's data, on both databases."""
 
+import threading
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
@@ -281,3 +283,65 @@ def test_outside_production_and_without_danger_the_upgrade_goes_on(demo_database
     assert code == 0, output
     assert current_heads(url) == (second,)
     assert "--accept-risk" not in log_rows(url)[-1]["applied_by"]
+
+
+# --------------------------------------------------------------------------- lock_timeout
+
+def _hold_lock(url: str, table: str, release: threading.Event, held: threading.Event):
+    """A second session reading `table` in a transaction left open until `release`: its
+    ACCESS SHARE lock lets the backup (pg_dump) read, and makes an ALTER TABLE wait."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f"LOCK TABLE {table} IN ACCESS SHARE MODE"))
+            held.set()
+            release.wait(30)
+            connection.rollback()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture()
+def quick_retries(monkeypatch):
+    from admin_app.ops import upgrade
+
+    monkeypatch.setattr(upgrade, "LOCK_BACKOFF", (0.2,))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("released_after", [0.6, None])
+def test_a_step_that_waits_for_a_lock_is_retried(demo_database, scripts_copy, tmp_path,
+                                                 backend, quick_retries, released_after):
+    if backend != "postgresql":
+        pytest.skip("lock_timeout is PostgreSQL's")
+    app, url = demo_database
+    app.config.update(GESTAO_MIGRATION_LOCK_TIMEOUT=0.3, GESTAO_MIGRATION_LOCK_RETRIES=2)
+    added = revision(scripts_copy, "c1_nickname", BATCH + "batch.add_column(sa.Column("
+                     "'nickname', sa.String(60)))", BATCH + "batch.drop_column('nickname')")
+    release, held = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_lock, args=(url, "customers", release, held))
+    holder.start()
+    assert held.wait(10)
+    if released_after is not None:
+        threading.Timer(released_after, release.set).start()
+    try:
+        code, output = upgrade_env(app, url, scripts_copy, tmp_path, production=False)
+    finally:
+        release.set()
+        holder.join(30)
+    with app.app_context():
+        retried = said("A step waited more than %(seconds)s s for a lock; trying again in "
+                       "%(pause)s s (%(n)s of %(max)s).", seconds="0.3", pause="0.2", n=1,
+                       max=2)
+    assert retried in output
+    if released_after is not None:
+        assert code == 0, output
+        assert current_heads(url) == (added,)
+        with app.app_context():
+            outcome = said("Steps were tried again %(n)s time(s) after waiting for a lock.",
+                           n="N").split("N")[0]
+        assert outcome in output
+    else:
+        assert code == 1
+        assert "lock" in output.lower() and current_heads(url) == (HEAD,)
+        assert "nickname" not in [name for _type, name in _columns(url, "customers")]

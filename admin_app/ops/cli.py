@@ -45,7 +45,7 @@ from .scripts import load_scripts
 from .status import environment_status, migrations_dir, status_report
 from .status_json import report_json
 from .text import integrity_label, rollback_label, rollback_words
-from .upgrade import run_alembic, upgrade_environment
+from .upgrade import StepLimits, run_alembic, upgrade_environment
 
 migrations_cli = AppGroup("migrations", help="Migration status, backups and guarded upgrades "
                                              "of the environments in environments.toml.")
@@ -288,7 +288,8 @@ def upgrade_command(env_name, yes, allow_modified, lock_wait, accept_risk, direc
                                  applied_by=actor("upgrade"), report=click.echo,
                                  allow_modified=allow_modified,
                                  predecessor=config.get(environment.follows or ""),
-                                 lock_wait=lock_wait, accept_risk=accept_risk)
+                                 lock_wait=lock_wait, accept_risk=accept_risk,
+                                 limits=StepLimits.from_config(current_app.config))
     if result.nothing_to_do:
         click.echo(gettext("%(env)s is already up to date (%(rev)s); nothing to do.",
                            env=environment.name, rev=", ".join(result.after)))
@@ -305,6 +306,9 @@ def upgrade_command(env_name, yes, allow_modified, lock_wait, accept_risk, direc
     click.echo(gettext("%(env)s upgraded to %(rev)s and verified at head (%(n)s step(s)).",
                        env=environment.name, rev=", ".join(result.after),
                        n=len(result.steps)))
+    if result.lock_retries:
+        click.echo(gettext("Steps were tried again %(n)s time(s) after waiting for a lock.",
+                           n=result.lock_retries))
 
 
 @migrations_cli.command("demo-envs")

@@ -82,15 +82,18 @@ class UnsupportedDatabase(Exception):
 
 
 def engine(url, *, autocommit: bool = False, application_name: str | None = None,
-           statement_timeout_ms: int | None = None):
+           statement_timeout_ms: int | None = None, lock_timeout_ms: int | None = None):
     """A read-write engine without a pool: PostgreSQL connects within CONNECT_TIMEOUT (and
-    bounds each statement when asked); SQLite waits as long for a locked file."""
+    bounds each statement, and each wait for a lock, when asked); SQLite waits as long for a
+    locked file."""
     if make_url(url).get_backend_name() == "postgresql":
         connect_args = {"connect_timeout": CONNECT_TIMEOUT}
         if application_name:
             connect_args["application_name"] = application_name
-        if statement_timeout_ms:
-            connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
+        options = [f"-c statement_timeout={statement_timeout_ms}" if statement_timeout_ms
+                   else "", f"-c lock_timeout={lock_timeout_ms}" if lock_timeout_ms else ""]
+        if any(options):
+            connect_args["options"] = " ".join(o for o in options if o)
     else:
         connect_args = {"timeout": CONNECT_TIMEOUT}
     options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}

@@ -55,14 +55,46 @@ class UpgradeResult:
     nothing_to_do: bool = False
     refused: bool = False
     busy: bool = False
+    #: How many times a step was tried again after timing out on a lock.
+    lock_retries: int = 0
+
+
+@dataclass(frozen=True)
+class StepLimits:
+    """PostgreSQL: how long each step may wait for a lock and run (seconds; 0: no limit),
+    and how many times a step that timed out on a lock is tried again."""
+    lock_timeout: float = 5
+    statement_timeout: float = 0
+    lock_retries: int = 3
+
+    @classmethod
+    def from_config(cls, config) -> "StepLimits":
+        return cls(config.get("GESTAO_MIGRATION_LOCK_TIMEOUT", 5),
+                   config.get("GESTAO_MIGRATION_STATEMENT_TIMEOUT", 0),
+                   config.get("GESTAO_MIGRATION_LOCK_RETRIES", 3))
+
+
+#: Seconds between two tries of a step that timed out waiting for a lock.
+LOCK_BACKOFF = (1, 2, 4, 8, 16)
+
+
+def lock_timed_out(exc: BaseException) -> bool:
+    """PostgreSQL gave up waiting for a lock (SQLSTATE 55P03, lock_not_available)."""
+    original = getattr(exc, "orig", None) or exc
+    return getattr(original, "sqlstate", None) == "55P03" \
+        or "lock timeout" in str(original).lower()
 
 
 def run_alembic(url: str, location, operation: str = "upgrade", target: str = "heads",
-                applied_by: str | None = None, on_step: Callable | None = None) -> None:
+                applied_by: str | None = None, on_step: Callable | None = None,
+                limits: StepLimits | None = None) -> None:
     """``flask db upgrade|downgrade|stamp TARGET`` on another database, in-process: the
-    project's env.py runs on a connection to ``url`` (and records the steps there).
-    Needs an app context (env.py reads the app's metadata and options)."""
-    engine = engines.engine(url)
+    project's env.py runs on a connection to ``url`` (and records the steps there), within
+    ``limits`` on PostgreSQL. Needs an app context (env.py reads the app's metadata and
+    options)."""
+    limits = limits or StepLimits(lock_timeout=0)
+    engine = engines.engine(url, lock_timeout_ms=int(limits.lock_timeout * 1000),
+                            statement_timeout_ms=int(limits.statement_timeout * 1000))
     try:
         with engine.connect() as connection:
             cfg = alembic_config(location)
@@ -158,14 +190,16 @@ def upgrade_environment(environment: Environment, *, location, backup_directory:
                         allow_modified: bool = False,
                         predecessor: Environment | None = None,
                         lock_wait: float = LOCK_WAIT,
-                        accept_risk: bool = False) -> UpgradeResult:
+                        accept_risk: bool = False,
+                        limits: StepLimits | None = None) -> UpgradeResult:
     """:func:`_upgrade_environment` holding the environment's upgrade lock (one deploy at a
     time): a second upgrade waits up to ``lock_wait`` seconds, then stops, changing nothing."""
     if not environment.url:
         return _upgrade_environment(environment, location=location,
                                     backup_directory=backup_directory, applied_by=applied_by,
                                     report=report, allow_modified=allow_modified,
-                                    predecessor=predecessor, accept_risk=accept_risk)
+                                    predecessor=predecessor, accept_risk=accept_risk,
+                                    limits=limits)
     lock = deploy_lock(environment.url, applied_by or "?", wait=lock_wait)
     try:
         lock.__enter__()
@@ -189,7 +223,8 @@ def upgrade_environment(environment: Environment, *, location, backup_directory:
         return _upgrade_environment(environment, location=location,
                                     backup_directory=backup_directory, applied_by=applied_by,
                                     report=report, allow_modified=allow_modified,
-                                    predecessor=predecessor, accept_risk=accept_risk)
+                                    predecessor=predecessor, accept_risk=accept_risk,
+                                    limits=limits)
     finally:
         lock.__exit__(None, None, None)
 
@@ -222,12 +257,52 @@ def _safety_refusal(status, scripts, environment: Environment,
     return None
 
 
+def _run_with_retries(environment, location, applied_by, on_step, limits: StepLimits,
+                      result: UpgradeResult, say) -> None:
+    """Upgrade to head; a step that timed out waiting for a lock (rolled back with its
+    transaction) is tried again after a pause, up to ``limits.lock_retries`` times."""
+    while True:
+        try:
+            run_alembic(environment.url, location, "upgrade", "heads", applied_by=applied_by,
+                        on_step=on_step, limits=limits)
+            return
+        except Exception as exc:
+            if not lock_timed_out(exc) or result.lock_retries >= limits.lock_retries:
+                raise
+        pause = LOCK_BACKOFF[min(result.lock_retries, len(LOCK_BACKOFF) - 1)]
+        result.lock_retries += 1
+        say(gettext("A step waited more than %(seconds)s s for a lock; trying again in "
+                    "%(pause)s s (%(n)s of %(max)s).", seconds=f"{limits.lock_timeout:g}",
+                    pause=pause, n=result.lock_retries, max=limits.lock_retries))
+        time.sleep(pause)
+
+
+def _record_failure(result: UpgradeResult, exc: Exception, environment: Environment,
+                    limits: StepLimits) -> None:
+    """The failed step, where the database stays and why, in ``result``."""
+    done = {step.revision for step in result.steps}
+    result.failed = next((r for r in result.pending if r.revision not in done), None)
+    result.after = probe(environment).heads
+    step_words = (f"{result.failed.revision} ({result.failed.message})"
+                  if result.failed else "?")
+    result.error = gettext(
+        "Step %(step)s failed: %(error)s. The database stays at %(rev)s.",
+        step=step_words, error=driver_words(exc, environment, lines=2, limit=400),
+        rev=", ".join(result.after) or "base")
+    if lock_timed_out(exc):
+        result.error += " " + gettext(
+            "It waited for a lock %(n)s time(s) of %(seconds)s s; another session holds "
+            "the table (see pg_locks): run again when it is free.",
+            n=result.lock_retries + 1, seconds=f"{limits.lock_timeout:g}")
+
+
 def _upgrade_environment(environment: Environment, *, location, backup_directory: Path,
                          applied_by: str | None = None,
                          report: Callable[[str], None] | None = None,
                          allow_modified: bool = False,
                          predecessor: Environment | None = None,
-                         accept_risk: bool = False) -> UpgradeResult:
+                         accept_risk: bool = False,
+                         limits: StepLimits | None = None) -> UpgradeResult:
     """Back up, upgrade to head, verify. Never raises for a database problem: the result
     says what happened (``ok``, ``error``, ``failed``, ``backup``).
 
@@ -237,6 +312,7 @@ def _upgrade_environment(environment: Environment, *, location, backup_directory
     refused while the predecessor has not applied every pending revision, and while its plan
     has a dangerous finding unless ``accept_risk`` (recorded like the other override)."""
     say = report or (lambda message: None)
+    limits = limits or StepLimits()
     result = UpgradeResult(environment=environment.name)
     scripts = load_scripts(location)
     status = environment_status(environment, probe(environment), scripts)
@@ -286,18 +362,9 @@ def _upgrade_environment(environment: Environment, *, location, backup_directory
                     message=applied.message, ms=applied.duration_ms))
 
     try:
-        run_alembic(environment.url, location, "upgrade", "heads",
-                    applied_by=applied_by, on_step=on_step)
+        _run_with_retries(environment, location, applied_by, on_step, limits, result, say)
     except Exception as exc:
-        done = {step.revision for step in result.steps}
-        result.failed = next((r for r in result.pending if r.revision not in done), None)
-        result.after = probe(environment).heads
-        step_words = (f"{result.failed.revision} ({result.failed.message})"
-                      if result.failed else "?")
-        result.error = gettext(
-            "Step %(step)s failed: %(error)s. The database stays at %(rev)s.",
-            step=step_words, error=driver_words(exc, environment, lines=2, limit=400),
-            rev=", ".join(result.after) or "base")
+        _record_failure(result, exc, environment, limits)
         return result
 
     # 3. Verify.
