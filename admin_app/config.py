@@ -141,6 +141,8 @@ def migration_settings(environ) -> dict:
             environ, "GESTAO_MIGRATION_STATEMENT_TIMEOUT", 0),
         "GESTAO_MIGRATION_LOCK_RETRIES": _whole_number(
             environ, "GESTAO_MIGRATION_LOCK_RETRIES", 3, 0),
+        # the bearer token a Prometheus scraper sends to /metrics (unset: no /metrics)
+        "GESTAO_METRICS_TOKEN": environ.get("GESTAO_METRICS_TOKEN") or None,
     }
 
 

@@ -5,6 +5,8 @@ how it was obtained: ops/capture.py) and its findings against that environment's
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import make_url
@@ -104,3 +106,28 @@ def plan_environment(environment: Environment, location) -> Plan:
     scripts = load_scripts(location)
     status = environment_status(environment, probe(environment), scripts)
     return plan_for(status, location)
+
+
+#: Plans kept per environment while its revision and its pending scripts stay the same.
+PLAN_SECONDS = 300
+_plans: dict[tuple, tuple[float, Plan]] = {}
+_plans_lock = threading.Lock()
+
+
+def cached_plan(status: EnvironmentStatus, location) -> Plan:
+    """:func:`plan_for`, reused for PLAN_SECONDS while nothing it depends on changed
+    (the metrics and the page ask often; a plan builds a scratch database)."""
+    environment = status.environment
+    key = (environment.name, environment.url, str(location), status.current,
+           tuple((r.revision, r.checksum) for r in status.pending))
+    with _plans_lock:
+        kept = _plans.get(key)
+        if kept is not None and time.monotonic() - kept[0] < PLAN_SECONDS:
+            return kept[1]
+    plan = plan_for(status, location)
+    with _plans_lock:
+        _plans[key] = (time.monotonic(), plan)
+        for stale in [k for k, (at, _p) in _plans.items()
+                      if time.monotonic() - at >= PLAN_SECONDS]:
+            del _plans[stale]
+    return plan

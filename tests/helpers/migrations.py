@@ -83,3 +83,11 @@ def status_json(client) -> dict:
 
 def by_name(data: dict) -> dict:
     return {env["name"]: env for env in data["environments"]}
+
+
+def run_alembic_at(app, url: str, folder, target: str) -> None:
+    """Upgrade the database at `url` to `target` with the scripts of `folder`."""
+    from admin_app.ops.upgrade import run_alembic
+
+    with app.app_context():
+        run_alembic(url, folder, "upgrade", target)
