@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.helpers.migrations import HEAD, add_revision, current_heads, log_rows
+from tests.helpers.migrations import HEAD, add_revision, current_heads, log_rows, run_alembic_at
 from tests.helpers.words import said
 
 BATCH = "with op.batch_alter_table('customers') as batch:\n        "
@@ -345,3 +345,38 @@ def test_a_step_that_waits_for_a_lock_is_retried(demo_database, scripts_copy, tm
         assert code == 1
         assert "lock" in output.lower() and current_heads(url) == (HEAD,)
         assert "nickname" not in [name for _type, name in _columns(url, "customers")]
+
+
+# --------------------------------------------------------------------------- page and JSON
+
+def test_the_page_and_status_json_show_each_plan(app, backend, admin_client, configure,
+                                                 make_database, scripts_copy):
+    behind = make_database(backend)
+    run_alembic_at(app, behind, scripts_copy, "heads")
+    dropping = revision(scripts_copy, "p1_drop_phone", BATCH + "batch.drop_column('phone')",
+                        BATCH + "batch.add_column(sa.Column('phone', sa.String(30)))")
+    revision(scripts_copy, "p2_raises", "raise RuntimeError('broken on purpose')",
+             after=dropping)
+    configure({"staging": behind, "gone": "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"},
+              location=scripts_copy)
+    page = admin_client.get("/admin/migrations/").get_data(as_text=True)
+    assert 'class="mt-2 plan" data-verdict="perigoso"' in page
+    assert 'data-revision="p1_drop_phone"' in page and 'data-code="drop_column"' in page
+    assert 'data-code="fails_to_run"' in page and "broken on purpose" in page
+    with app.app_context():
+        assert said("drops the column %(where)s and its data", where="customers.phone") in page
+    assert "DROP" in page  # the SQL, collapsible
+
+    data = admin_client.get("/admin/migrations/status.json").get_json()
+    staging, gone = data["environments"]
+    assert gone["plan"] is None and gone["reachable"] is False
+    plan_data = staging["plan"]
+    assert plan_data["verdict"] == "perigoso"
+    first, second = plan_data["revisions"]
+    assert first["revision"] == "p1_drop_phone" and first["upgrade"]["sql"]
+    assert first["upgrade"]["source"] in ("offline", "captured")
+    [drop] = [f for f in first["findings"] if f["code"] == "drop_column"]
+    assert (drop["level"], drop["table"], drop["column"], drop["rows"]) == \
+        ("perigoso", "customers", "phone", 0)
+    assert drop["risk"] and drop["advice"]
+    assert second["error"] and "broken on purpose" in second["error"]

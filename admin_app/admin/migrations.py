@@ -12,7 +12,10 @@ from admin_app.i18n import lazy_gettext as _l
 from admin_app.ops.codes import (APPLIED, CURRENT, MULTIPLE_HEADS, NOT_APPLIED, NOT_INITIALIZED,
                                  PENDING, STATES, UNKNOWN, UNKNOWN_REVISION, UNREACHABLE,
                                  UP_TO_DATE)
-from admin_app.ops.status import report_for_app
+from admin_app.ops import plan_text
+from admin_app.ops.findings import ATTENTION, DANGEROUS
+from admin_app.ops.plan import REFUSE, SAFE, WARNINGS, cached_plan
+from admin_app.ops.status import migrations_dir, report_for_app
 from admin_app.ops.status_json import report_json
 from admin_app.ops.text import integrity_label, rollback_label, rollback_words, state_label
 
@@ -26,6 +29,17 @@ MARK_LABELS = {CURRENT: _l("current"), APPLIED: _l("applied"), NOT_APPLIED: _l("
                UNKNOWN: _l("unknown")}
 MARK_BADGES = {CURRENT: "primary", APPLIED: "success", NOT_APPLIED: "warning",
                UNKNOWN: "light"}
+#: Bootstrap 4 badge class per finding level and per plan verdict.
+LEVEL_BADGES = {DANGEROUS: "danger", ATTENTION: "warning"}
+VERDICT_BADGES = {REFUSE: "danger", WARNINGS: "warning", SAFE: "success"}
+
+
+def plans(report) -> dict:
+    """The plan of each reachable environment with pending revisions (cached: a plan
+    builds a scratch database)."""
+    location = migrations_dir(current_app)
+    return {status.name: cached_plan(status, location) for status in report.environments
+            if status.reachable and status.pending and report.scripts is not None}
 
 
 class MigrationsView(access.Gated, BaseView):
@@ -42,16 +56,20 @@ class MigrationsView(access.Gated, BaseView):
     @expose("/")
     def index(self):
         report = report_for_app(current_app)
+        planned = plans(report)
         legend = [(state, BADGES[state],
                    _l("N pending") if state == PENDING else state_label(state))
                   for state in STATES]
         return self.render("admin/migrations.html", report=report, legend=legend,
                            mark_labels=MARK_LABELS, mark_badges=MARK_BADGES,
                            integrity_label=integrity_label, badges=BADGES,
-                           rollback_label=rollback_label, rollback_words=rollback_words)
+                           rollback_label=rollback_label, rollback_words=rollback_words,
+                           plans=planned, plan_text=plan_text, level_badges=LEVEL_BADGES,
+                           verdict_badges=VERDICT_BADGES)
 
     @expose("/status.json")
     def status_json(self):
-        response = jsonify(report_json(report_for_app(current_app)))
+        report = report_for_app(current_app)
+        response = jsonify(report_json(report, plans(report)))
         response.headers["Cache-Control"] = "no-store"
         return response

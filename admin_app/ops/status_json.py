@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import text
+from . import plan_text, text
+from .plan import Plan
 from .scripts import Revision, Scripts
 from .status import EnvironmentStatus, StatusReport
 
@@ -50,7 +51,33 @@ def environment_json(status: EnvironmentStatus, scripts: Scripts | None) -> dict
     }
 
 
-def report_json(report: StatusReport) -> dict:
+def _step_json(step) -> dict:
+    return {"sql": step.statements, "source": step.source,
+            "source_label": plan_text.source_label(step.source), "error": step.error}
+
+
+def plan_json(plan: Plan) -> dict:
+    """The environment's plan: each pending revision's SQL and findings, and the verdict."""
+    return {
+        "verdict": plan.verdict, "verdict_label": plan_text.verdict_label(plan.verdict),
+        "scratch_error": plan.scratch_error, "data_error": plan.data_error,
+        "revisions": [{
+            "revision": planned.revision.revision, "message": planned.revision.message,
+            "upgrade": _step_json(planned.captured.upgrade),
+            "downgrade": _step_json(planned.captured.downgrade),
+            "error": planned.captured.error, "not_reached": planned.captured.not_reached,
+            "findings": [dict(finding.as_json(),
+                              level_label=plan_text.level_label(finding.level),
+                              risk=plan_text.risk_words(finding),
+                              advice=plan_text.advice_words(finding))
+                         for finding in planned.findings],
+        } for planned in plan.revisions],
+    }
+
+
+def report_json(report: StatusReport, plans: dict[str, Plan] | None = None) -> dict:
+    """The report; with ``plans`` (by environment name), each environment's plan too."""
+    plans = plans or {}
     scripts = report.scripts
     return {
         "generated_at": report.generated_at.isoformat(),
@@ -62,7 +89,9 @@ def report_json(report: StatusReport) -> dict:
                     "heads": scripts.heads if scripts else [],
                     "multiple_heads": scripts.multiple_heads if scripts else False,
                     "error": report.scripts_error},
-        "environments": [environment_json(e, scripts) for e in report.environments],
+        "environments": [dict(environment_json(e, scripts),
+                              plan=plan_json(plans[e.name]) if e.name in plans else None)
+                         for e in report.environments],
         "history": [dict(revision_json(row["revision"]),
                          environments={name: mark for name, mark, _ in row["marks"]},
                          modified_in=row["modified_in"])
