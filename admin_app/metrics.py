@@ -76,11 +76,11 @@ def _add_environment(families, status, location) -> None:
     families["drift"].add_metric(name, len(status.drift or ()))
     families["script_modified"].add_metric(
         name, sum(1 for issue in status.integrity if issue["kind"] == MODIFIED))
-    if status.pending:
+    if not status.pending:
+        families["dangerous_pending"].add_metric(name, 0)
+    elif not status.upgrade_lock:  # under way: its plan is about to change
         plan = cached_plan(status, location)
         families["dangerous_pending"].add_metric(name, len(plan.dangerous))
-    else:
-        families["dangerous_pending"].add_metric(name, 0)
     applied = [row["applied_at"] for row in status.probe.log if row.get("applied_at")]
     if applied:
         families["last_applied"].add_metric(name, max(applied).timestamp())

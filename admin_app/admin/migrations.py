@@ -35,11 +35,12 @@ VERDICT_BADGES = {REFUSE: "danger", WARNINGS: "warning", SAFE: "success"}
 
 
 def plans(report) -> dict:
-    """The plan of each reachable environment with pending revisions (cached: a plan
-    builds a scratch database)."""
+    """The plan of each reachable environment with pending revisions and no upgrade under
+    way (cached: a plan builds a scratch database)."""
     location = migrations_dir(current_app)
     return {status.name: cached_plan(status, location) for status in report.environments
-            if status.reachable and status.pending and report.scripts is not None}
+            if status.reachable and status.pending and not status.upgrade_lock
+            and report.scripts is not None}
 
 
 class MigrationsView(access.Gated, BaseView):

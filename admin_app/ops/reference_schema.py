@@ -81,8 +81,9 @@ _cache: OrderedDict[tuple, MetaData] = OrderedDict()
 _cache_lock = threading.Lock()
 #: One build at a time in this process: Alembic's ``context`` (what env.py configures) is
 #: module-global, so two migration runs in two threads would step on each other.
-_build_lock = threading.Lock()
-#: The same lock, for other migration runs in scratch databases (ops/capture.py).
+_build_lock = threading.RLock()
+#: The same lock, for every other migration run in this process (ops/capture.py, the
+#: upgrades of ops/upgrade.py).
 ALEMBIC_LOCK = _build_lock
 
 

@@ -27,6 +27,7 @@ from .errors import driver_words
 from .plan import REFUSE, plan_for
 from .plan_text import finding_line
 from .probe import probe
+from .reference_schema import ALEMBIC_LOCK
 from .scripts import Revision, alembic_config, load_scripts
 from .status import environment_status, promotion
 from .text import integrity_label
@@ -96,7 +97,7 @@ def run_alembic(url: str, location, operation: str = "upgrade", target: str = "h
     engine = engines.engine(url, lock_timeout_ms=int(limits.lock_timeout * 1000),
                             statement_timeout_ms=int(limits.statement_timeout * 1000))
     try:
-        with engine.connect() as connection:
+        with ALEMBIC_LOCK, engine.connect() as connection:  # Alembic's context: one a process
             cfg = alembic_config(location)
             cfg.attributes["connection"] = connection
             if applied_by:
