@@ -8,7 +8,7 @@ PORT ?= 5000
 # The suite runs on every core (pytest-xdist, a file per worker at a time); 0 runs it in one.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint install translations db demo clean chromium
+.PHONY: run test lint install translations db demo clean chromium migrations-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,26 @@ lint: $(STAMP)
 	if [ -n "$$big" ]; then echo "modules over 450 lines (one job each, please):"; \
 	echo "$$big"; exit 1; fi
 
-test: install chromium lint
+# `flask db upgrade` then `flask db check` on a new database of each kind, as a developer runs
+# them: the migrations must build exactly the models (the stairway, every revision up and
+# down on both databases, is in tests/test_migrations.py). PostgreSQL is required in CI.
+PG_CHECK_URL ?= postgresql://postgres@127.0.0.1:5432
+migrations-check: install
+	@set -e; tmp=$$(mktemp -d); \
+	echo "flask db check on SQLite"; \
+	DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/flask --app admin_app db upgrade 2>/dev/null; \
+	DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/flask --app admin_app db check; \
+	rm -rf $$tmp; \
+	if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
+	  if [ -n "$$CI" ]; then echo "PostgreSQL is required in CI"; exit 1; fi; \
+	  echo "flask db check on PostgreSQL: skipped (no server on 127.0.0.1:5432)"; exit 0; fi; \
+	name=gestao_check_$$$$; echo "flask db check on PostgreSQL"; \
+	psql "$(PG_CHECK_URL)/postgres" -qc "CREATE DATABASE $$name"; \
+	trap 'psql "$(PG_CHECK_URL)/postgres" -qc "DROP DATABASE IF EXISTS $$name"' EXIT; \
+	DATABASE_URL=$(PG_CHECK_URL)/$$name $(BIN)/flask --app admin_app db upgrade 2>/dev/null; \
+	DATABASE_URL=$(PG_CHECK_URL)/$$name $(BIN)/flask --app admin_app db check
+
+test: install chromium lint migrations-check
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
