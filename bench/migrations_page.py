@@ -11,7 +11,11 @@ repeatedly. Scenarios (the environments file is re-read on every request):
 * the same with one replaced by a server that accepts and never answers (bounded by the
   3 s connect timeout; fewer requests).
 
-Prints a Markdown table of p50 / p95 / max in milliseconds. Nothing is written outside a
+Then the migration plan (`migrations plan --env NAME`) of each of the 4 reachable
+environments, built afresh (no cache: a scratch database each time), and the page's first
+load with every plan to build.
+
+Prints Markdown tables of p50 / p95 / max in milliseconds. Nothing is written outside a
 temporary directory and the temporary PostgreSQL databases, which are dropped at the end.
 """
 
@@ -125,12 +129,45 @@ def measure(client: Client, requests: int, warmup: int) -> list[float]:
     return timings
 
 
+def measure_plans(app, environments: dict[str, str], runs: int) -> list[tuple]:
+    """(environment, pending revisions, p50 ms, max ms) of building its plan afresh."""
+    from admin_app.ops.environments import Environment
+    from admin_app.ops.plan import plan_environment
+    from admin_app.ops.status import migrations_dir
+
+    rows = []
+    with app.app_context():
+        location = migrations_dir(app)
+        for name, url in environments.items():
+            timings, pending = [], 0
+            for _ in range(runs):
+                started = time.perf_counter()
+                plan = plan_environment(Environment(name=name, url=url), location)
+                timings.append((time.perf_counter() - started) * 1000)
+                pending = len(plan.revisions)
+            rows.append((name, pending, percentile(timings, 50), max(timings)))
+    return rows
+
+
+def first_load(client: Client) -> float:
+    """One page load with no plan cached (each pending environment's plan is built)."""
+    from admin_app.ops import plan
+
+    plan._plans.clear()
+    started = time.perf_counter()
+    status, _html = client.get("/admin/migrations/")
+    assert status == 200
+    return (time.perf_counter() - started) * 1000
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench migrations", description=__doc__)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--hang-requests", type=int, default=5,
                         help="requests for the never-answering scenario (0: skip it)")
+    parser.add_argument("--plan-runs", type=int, default=5,
+                        help="plans built per environment (0: skip the plan timings)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
@@ -199,7 +236,11 @@ def main(argv: list[str]) -> int:
                 {**first_three,
                  "hang": f"postgresql://bench:x@127.0.0.1:{silent.port}/none"},
                 args.hang_requests))
-        rows = []
+        rows, plan_rows, first_loads = [], [], []
+        if args.plan_runs:
+            write_environments(toml, reachable)
+            first_loads = [first_load(client) for _ in range(args.plan_runs)]
+            plan_rows = measure_plans(app, reachable, args.plan_runs)
         for label, environments, requests in scenarios:
             write_environments(toml, environments)
             warmup = args.warmup if requests == args.requests else 1
@@ -213,6 +254,11 @@ def main(argv: list[str]) -> int:
         for database in pg_databases:
             pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
+    print_report(with_pg, rows, plan_rows, first_loads, args.plan_runs)
+    return 0
+
+
+def print_report(with_pg: bool, rows, plan_rows, first_loads, plan_runs: int) -> None:
     kinds = "2 SQLite + 2 PostgreSQL" if with_pg else "4 SQLite"
     print(f"\n/admin/migrations/ ({kinds}; werkzeug threaded server on 127.0.0.1; "
           f"{os.cpu_count()} CPUs)\n")
@@ -220,4 +266,14 @@ def main(argv: list[str]) -> int:
     print("| --- | ---: | ---: | ---: | ---: |")
     for label, requests, p50, p95, worst in rows:
         print(f"| {label} | {requests} | {p50:.1f} | {p95:.1f} | {worst:.1f} |")
-    return 0
+    if plan_rows:
+        print(f"\nmigrations plan, built afresh ({plan_runs} runs each; in-process)\n")
+        print("| environment | pending | p50 ms | max ms |")
+        print("| --- | ---: | ---: | ---: |")
+        for name, pending, p50, worst in plan_rows:
+            print(f"| {name} | {pending} | {p50:.1f} | {worst:.1f} |")
+        total = sum(row[2] for row in plan_rows)
+        print(f"| all 4 (sum of p50) | {sum(row[1] for row in plan_rows)} | {total:.1f} | |")
+        print(f"\n/admin/migrations/ with every plan to build (cache cleared): p50 "
+              f"{percentile(first_loads, 50):.1f} ms, max {max(first_loads):.1f} ms "
+              f"({len(first_loads)} loads)")

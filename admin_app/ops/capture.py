@@ -74,38 +74,46 @@ class CapturedRevision:
 
 
 def snapshot(connection) -> Schema:
-    """The tables of the connection's database, as the findings compare them."""
+    """The tables of the connection's database, as the findings compare them (a few
+    catalogue queries for all tables at once)."""
     inspector = inspect(connection)
+    tables = [t for t in inspector.get_table_names()
+              if reflectable(t) and t != "migration_log"]
+    if not tables:
+        return {}
+    columns = inspector.get_multi_columns(filter_names=tables)
+    uniques = inspector.get_multi_unique_constraints(filter_names=tables)
+    indexes = inspector.get_multi_indexes(filter_names=tables)
+    triggers = _triggers(connection)
     schema = {}
-    for table in inspector.get_table_names():
-        if not reflectable(table) or table == "migration_log":
-            continue
-        columns = {c["name"]: ColumnShape(c["type"], bool(c["nullable"]),
-                                          None if c.get("default") is None
-                                          else str(c["default"]))
-                   for c in inspector.get_columns(table)}
-        indexes = inspector.get_indexes(table)
-        unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)}
-        unique |= {tuple(i["column_names"]) for i in indexes if i.get("unique")}
-        schema[table] = TableShape(columns, unique,
-                                   {tuple(i["column_names"]) for i in indexes},
-                                   _triggers(connection, table))
+    for (_schema, table), found in columns.items():
+        shapes = {c["name"]: ColumnShape(c["type"], bool(c["nullable"]),
+                                         None if c.get("default") is None
+                                         else str(c["default"]))
+                  for c in found}
+        table_indexes = indexes.get((_schema, table), [])
+        unique = {tuple(u["column_names"]) for u in uniques.get((_schema, table), [])}
+        unique |= {tuple(i["column_names"]) for i in table_indexes if i.get("unique")}
+        schema[table] = TableShape(shapes, unique,
+                                   {tuple(i["column_names"]) for i in table_indexes},
+                                   triggers.get(table, set()))
     if connection.in_transaction():  # Alembic must start the next step's transaction itself
         connection.rollback()
     return schema
 
 
-def _triggers(connection, table: str) -> set[str]:
-    """The table's own triggers (SQLite's search index is kept by triggers, which a batch
+def _triggers(connection) -> dict[str, set[str]]:
+    """Each table's own triggers (SQLite's search index is kept by triggers, which a batch
     rebuild drops with the table)."""
     if connection.dialect.name == "sqlite":
-        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"
+        sql = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
     else:
-        sql = ("SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(:t) "
-               "AND NOT tgisinternal")
-    quoted = table if connection.dialect.name == "sqlite" \
-        else connection.dialect.identifier_preparer.quote(table)
-    return set(connection.execute(text(sql), {"t": quoted}).scalars())
+        sql = ("SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c "
+               "ON c.oid = t.tgrelid WHERE NOT t.tgisinternal")
+    found: dict[str, set[str]] = {}
+    for table, name in connection.execute(text(sql)):
+        found.setdefault(table, set()).add(name)
+    return found
 
 
 def split_statements(script: str) -> list[str]:
@@ -176,26 +184,31 @@ def _downgrade_target(revision: Revision) -> str | None:
     return revision.parents[0] if revision.parents else "base"
 
 
-def _capture_one(connection, cfg, result: CapturedRevision) -> None:
+def _capture_upgrade(connection, cfg, result: CapturedRevision) -> None:
     revision = result.revision
     result.before = snapshot(connection)
     upgraded = _run_recording(connection, lambda: command.upgrade(cfg, revision.revision))
     if result.upgrade.source is None:
         result.upgrade = StepSQL(upgraded, CAPTURED)
     result.after = snapshot(connection)
-    target = _downgrade_target(revision)
-    if target is None or not revision.reversible:
-        return
-    try:
-        downgraded = _run_recording(connection, lambda: command.downgrade(cfg, target))
+
+
+def _capture_downgrades(connection, cfg, upgraded: list[CapturedRevision]) -> None:
+    """From the last revision back, each downgrade run and recorded: the database is then
+    at the revision's own state, as after its upgrade. Stops at a revision that cannot be
+    undone one step (no downgrade, a merge) or whose downgrade fails."""
+    for result in reversed(upgraded):
+        target = _downgrade_target(result.revision)
+        if target is None or not result.revision.reversible:
+            return
+        try:
+            downgraded = _run_recording(connection, lambda: command.downgrade(cfg, target))
+        except Exception as exc:
+            result.downgrade = StepSQL(error=driver_words(exc, lines=2))
+            return
         result.after_downgrade = snapshot(connection)
-    except Exception as exc:
-        result.downgrade = StepSQL(error=driver_words(exc, lines=2))
-        return
-    finally:
-        _run_recording(connection, lambda: command.upgrade(cfg, revision.revision))
-    if result.downgrade.source is None:
-        result.downgrade = StepSQL(downgraded, CAPTURED)
+        if result.downgrade.source is None:
+            result.downgrade = StepSQL(downgraded, CAPTURED)
 
 
 def capture(url: str, location, current: tuple[str, ...],
@@ -221,13 +234,17 @@ def capture(url: str, location, current: tuple[str, ...],
 
 
 def _capture_all(connection, cfg, results: list[CapturedRevision]) -> None:
-    failed = False
+    upgraded = []
     for result in results:
-        if failed:
+        if upgraded is None:
             result.not_reached = True
             continue
         try:
-            _capture_one(connection, cfg, result)
+            _capture_upgrade(connection, cfg, result)
+            upgraded.append(result)
         except Exception as exc:  # the revision raises: reported, later ones not reached
             result.error = driver_words(exc, lines=3)
-            failed = True
+            _capture_downgrades(connection, cfg, upgraded)
+            upgraded = None
+    if upgraded:
+        _capture_downgrades(connection, cfg, upgraded)

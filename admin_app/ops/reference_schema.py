@@ -235,6 +235,9 @@ def scratch_connection(url: str):
             engine = _pg_engine(scratch_url)
             try:
                 with engine.connect() as connection:
+                    # nothing here is worth waiting for the disk: commits return at once
+                    connection.exec_driver_sql("SET synchronous_commit = off")
+                    connection.commit()
                     yield connection
             finally:
                 engine.dispose()
