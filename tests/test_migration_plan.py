@@ -380,3 +380,24 @@ def test_the_page_and_status_json_show_each_plan(app, backend, admin_client, con
         ("perigoso", "customers", "phone", 0)
     assert drop["risk"] and drop["advice"]
     assert second["error"] and "broken on purpose" in second["error"]
+
+
+def test_broken_scripts_and_unknown_revisions_are_said_not_crashed(demo_database, scripts_copy,
+                                                                   tmp_path, admin_client,
+                                                                   configure, app):
+    demo_app, url = demo_database
+    (scripts_copy / "versions" / "zz_broken_test.py").write_text("def upgrade(:\n")
+    code, output = plan(demo_app, url, scripts_copy, tmp_path)
+    assert code == 1 and "Traceback" not in output
+    with demo_app.app_context():
+        assert said("The migration scripts cannot be read: %(error)s", error="X").split("X")[0] \
+            in output
+    configure({"dev": url}, location=scripts_copy)
+    assert admin_client.get("/admin/migrations/").status_code == 200
+    assert admin_client.get("/admin/migrations/status.json").status_code == 200
+
+    (scripts_copy / "versions" / "zz_broken_test.py").unlink()
+    execute(url, "UPDATE alembic_version SET version_num = 'feedbeef0000'")
+    code, output = plan(demo_app, url, scripts_copy, tmp_path)
+    with demo_app.app_context():
+        assert code == 1 and said("not planned: the environment could not be checked") in output

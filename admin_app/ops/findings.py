@@ -13,11 +13,13 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric,
-                        SmallInteger, String, Time, text)
+                        SmallInteger, String, Time, inspect, text)
 
 from .capture import CapturedRevision, Schema
 
@@ -102,17 +104,24 @@ class Data:
                     return int(estimate)
             if not self._exists(table):
                 return 0
+            cap = f" LIMIT {BIG_TABLE_ROWS + 1}" if self.dialect == "postgresql" else ""
             return int(self.connection.execute(text(
-                f"SELECT count(*) FROM (SELECT 1 FROM {self._quote(table)} "
-                f"LIMIT {BIG_TABLE_ROWS + 1}) AS capped")).scalar())
+                f"SELECT count(*) FROM (SELECT 1 FROM {self._quote(table)}{cap}) AS n"
+            )).scalar())
         except Exception:
             self._rollback()
             return None
 
     def _exists(self, table: str) -> bool:
-        from sqlalchemy import inspect
-
         return inspect(self.connection).has_table(table)
+
+    def has_rows(self, table: str) -> bool | None:
+        """Exactly whether the table holds a row (an estimate can be stale at 0)."""
+        if self.connection is None:
+            return None
+        if not self._exists(table):
+            return False
+        return self._any(f"SELECT 1 FROM {self._quote(table)} LIMIT 1")
 
     def _rollback(self) -> None:
         if self.connection.in_transaction():
@@ -281,9 +290,11 @@ def _upgrade_finding(kind, revision, table, column, old, new, data: Data) -> Fin
                        detail={"triggers": old})
     if kind == "type":
         return _type_finding(revision, table, column, old, new, rows, data.dialect)
-    if kind == "not_null" and rows != 0 and data.has_nulls(table, column) is not False:
+    if kind == "not_null" and data.has_rows(table) is not False \
+            and data.has_nulls(table, column) is not False:
         return Finding(DANGEROUS, NOT_NULL_OVER_NULLS, revision, table, column, rows)
-    if kind == "add_column" and not new.nullable and new.default is None and rows != 0:
+    if kind == "add_column" and not new.nullable and new.default is None \
+            and data.has_rows(table) is not False:
         return Finding(DANGEROUS, NOT_NULL_WITHOUT_DEFAULT, revision, table, column, rows)
     if kind == "unique":
         duplicates = data.duplicate_groups(table, column)
@@ -334,14 +345,18 @@ def _table_of(statement: str) -> str | None:
     return match.group(1) if match else None
 
 
-def squawk_available() -> bool:
-    return shutil.which("squawk") is not None
+def squawk_path() -> str | None:
+    """squawk-cli's binary: beside this Python (its virtualenv, even when not activated),
+    else on PATH."""
+    beside = Path(sys.executable).parent / "squawk"
+    return str(beside) if beside.exists() else shutil.which("squawk")
 
 
 def squawk(statements: list[str], pg_version: str | None = None) -> list[tuple[int, str, str]]:
     """(statement index, rule, squawk's message) for each of squawk's findings; [] when
     squawk is not installed."""
-    if not statements or not squawk_available():
+    binary = squawk_path()
+    if not statements or binary is None:
         return []
     starts, lines = [], 0
     for statement in statements:
@@ -350,7 +365,7 @@ def squawk(statements: list[str], pg_version: str | None = None) -> list[tuple[i
     with tempfile.NamedTemporaryFile("w", suffix=".sql") as sql:
         sql.write("".join(s + ";\n\n" for s in statements))
         sql.flush()
-        args = ["squawk", "--reporter", "json", "--assume-in-transaction", sql.name]
+        args = [binary, "--reporter", "json", "--assume-in-transaction", sql.name]
         if pg_version:
             args[1:1] = ["--pg-version", pg_version]
         done = subprocess.run(args, capture_output=True, text=True, timeout=60)
