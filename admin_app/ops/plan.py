@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from .capture import CapturedRevision, capture
 from .codes import UNKNOWN_REVISION, UNREACHABLE
 from .engines import CONNECT_TIMEOUT, open_readonly
-from .environments import Environment
+from .environments import Environment, scrub
 from .errors import driver_words
 from .findings import (ATTENTION, DANGEROUS, Data, Finding, downgrade_findings,
                        lock_findings, upgrade_findings)
@@ -81,8 +81,13 @@ def plan_for(status: EnvironmentStatus, location) -> Plan:
     if status.state in (UNREACHABLE, UNKNOWN_REVISION, None) or not status.pending:
         return plan
     environment = status.environment
-    captured, plan.scratch_error = capture(environment.url, location, status.current,
-                                           status.pending)
+    captured, scratch_error = capture(environment.url, location, status.current,
+                                      status.pending)
+    plan.scratch_error = _scrubbed(scratch_error, environment)
+    for revision in captured:  # what the driver said, without the environment's password
+        revision.error = _scrubbed(revision.error, environment)
+        for step in (revision.upgrade, revision.downgrade):
+            step.error = _scrubbed(step.error, environment)
     try:
         with open_readonly(environment.url, CONNECT_TIMEOUT) as connection:
             data = Data(connection)
@@ -93,6 +98,10 @@ def plan_for(status: EnvironmentStatus, location) -> Plan:
         data.dialect = make_url(environment.url).get_backend_name()
         plan.revisions = [_findings(c, data, _pg_version(status)) for c in captured]
     return plan
+
+
+def _scrubbed(words: str | None, environment: Environment) -> str | None:
+    return scrub(words, environment.password, environment.url) if words else words
 
 
 def _findings(captured: CapturedRevision, data: Data, pg_version) -> PlannedRevision:
