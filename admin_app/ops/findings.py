@@ -315,21 +315,24 @@ def _type_finding(revision, table, column, old, new, rows, dialect) -> Finding |
 
 
 def downgrade_findings(captured: CapturedRevision, data: Data) -> list[Finding]:
-    """What the revision's downgrade would lose, if it had to be run after the upgrade."""
+    """What the revision's downgrade would lose if it had to be run after the upgrade: one
+    finding for what it drops, one for the types it narrows."""
     if captured.after is None or captured.after_downgrade is None:
         return []
     revision = captured.revision.revision
     renamed = renames(captured.downgrade.statements)
-    findings = []
+    lost: dict[str, list[tuple[str, str]]] = {"drop": [], "type": []}
     for kind, table, column, old, new in _changes(captured.after, captured.after_downgrade,
                                                   renamed):
-        loses = kind in ("drop_table", "drop_column") \
-            or (kind == "type" and lossy(old.type, new.type))
-        if loses:
-            findings.append(Finding(ATTENTION, DOWNGRADE_LOSES_DATA, revision, table,
-                                    column if isinstance(column, str) else None,
-                                    data.rows(table), {"change": kind}))
-    return findings
+        if kind in ("drop_table", "drop_column"):
+            lost["drop"].append((table, column))
+        elif kind == "type" and lossy(old.type, new.type):
+            lost["type"].append((table, column))
+    return [Finding(ATTENTION, DOWNGRADE_LOSES_DATA, revision, objects[0][0],
+                    rows=data.rows(objects[0][0]),
+                    detail={"change": change,
+                            "objects": [f"{t}.{c}" if c else t for t, c in objects]})
+            for change, objects in lost.items() if objects]
 
 
 # --------------------------------------------------------------------------- squawk

@@ -46,6 +46,8 @@ def _where(finding: f.Finding) -> str:
 
 
 def _downgrade_words(finding: f.Finding, where: str) -> str:
+    objects = finding.detail.get("objects") or [where]
+    where = ", ".join(objects[:6]) + (" …" if len(objects) > 6 else "")
     if finding.detail.get("change") == "type":
         return gettext("its downgrade narrows the type of %(where)s: values written since "
                        "can be cut", where=where)
