@@ -22,30 +22,25 @@ class InvalidSetting(UnsafeConfiguration):
     """Raised at start-up for a setting the app cannot read (a word where a number goes)."""
 
 
-def _whole_number(environ, name: str, default: int, minimum: int = 1) -> int:
+def _number(environ, name: str, default, minimum=1, kind=int, words="a whole number"):
     raw = environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise InvalidSetting(f"{name} must be a whole number, not {raw!r}") from None
+        raise InvalidSetting(f"{name} must be {words}, not {raw!r}") from None
     if value < minimum:
         raise InvalidSetting(f"{name} must be at least {minimum}, not {value}")
     return value
 
 
+def _whole_number(environ, name: str, default: int, minimum: int = 1) -> int:
+    return _number(environ, name, default, minimum)
+
+
 def _seconds(environ, name: str, default: float) -> float:
-    raw = environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InvalidSetting(f"{name} must be a number of seconds, not {raw!r}") from None
-    if value < 0:
-        raise InvalidSetting(f"{name} must be 0 or more, not {value}")
-    return value
+    return _number(environ, name, default, 0, float, "a number of seconds")
 
 
 def _role_list(environ, production: bool) -> list[str]:

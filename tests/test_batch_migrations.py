@@ -90,9 +90,9 @@ def dangling(url: str) -> list[tuple]:
                      "WHERE c.id IS NULL")
 
 
-def migrate_with(app, url: str, folder, how: str, tmp_path) -> None:
+def migrate_with(app, url: str, folder, how: str, tmp_path):
     """Upgrade to the folder's head the way a developer (`flask db upgrade`) or the deploy
-    (`manage.py migrations upgrade`) does."""
+    (`manage.py migrations upgrade`) does; the command's result."""
     with app.app_context():
         if how == "flask db upgrade":
             result = app.test_cli_runner().invoke(args=["db", "upgrade", "-d", str(folder)])
@@ -102,7 +102,8 @@ def migrate_with(app, url: str, folder, how: str, tmp_path) -> None:
             app.config["GESTAO_ENVIRONMENTS"] = str(environments)
             result = app.test_cli_runner().invoke(
                 args=["migrations", "upgrade", "--env", "dev", "-d", str(folder)])
-        assert result.exit_code == 0, result.output + repr(result.exception)
+        db.session.remove()
+    return result
 
 
 @pytest.mark.parametrize("how", ["flask db upgrade", "migrations upgrade"])
@@ -113,7 +114,8 @@ def test_batch_changes_on_a_referenced_table_keep_the_data(demo_database, script
     assert len(before["customers"]) > 5 and len(before["orders"]) > 5
     add_changes(scripts_copy)
 
-    migrate_with(app, url, scripts_copy, how, tmp_path)
+    result = migrate_with(app, url, scripts_copy, how, tmp_path)
+    assert result.exit_code == 0, result.output + repr(result.exception)
 
     assert current_heads(url) == (LAST,)
     after = shape(url)
@@ -169,17 +171,7 @@ def test_a_migration_that_leaves_rows_pointing_at_nothing_is_rolled_back(
     add_revision(scripts_copy, "b9000000orph", HEAD, "delete a customer that has orders",
                  "op.execute('DELETE FROM customers WHERE id IN "
                  "(SELECT customer_id FROM orders)')")
-    with app.app_context():
-        if how == "flask db upgrade":
-            result = app.test_cli_runner().invoke(
-                args=["db", "upgrade", "-d", str(scripts_copy)])
-        else:
-            environments = tmp_path / "environments.toml"
-            environments.write_text(f'[environments.dev]\nurl = "{url}"\n', encoding="utf-8")
-            app.config["GESTAO_ENVIRONMENTS"] = str(environments)
-            result = app.test_cli_runner().invoke(
-                args=["migrations", "upgrade", "--env", "dev", "-d", str(scripts_copy)])
-        db.session.remove()
+    result = migrate_with(app, url, scripts_copy, how, tmp_path)
     assert result.exit_code != 0
     assert "foreign key" in (result.output + repr(result.exception)).lower()
     assert current_heads(url) == (HEAD,)

@@ -185,22 +185,13 @@ def _refusal(status, scripts, environment: Environment) -> str | None:
     return None
 
 
-def upgrade_environment(environment: Environment, *, location, backup_directory: Path,
-                        applied_by: str | None = None,
-                        report: Callable[[str], None] | None = None,
-                        allow_modified: bool = False,
-                        predecessor: Environment | None = None,
-                        lock_wait: float = LOCK_WAIT,
-                        accept_risk: bool = False,
-                        limits: StepLimits | None = None) -> UpgradeResult:
-    """:func:`_upgrade_environment` holding the environment's upgrade lock (one deploy at a
-    time): a second upgrade waits up to ``lock_wait`` seconds, then stops, changing nothing."""
+def upgrade_environment(environment: Environment, *, applied_by: str | None = None,
+                        lock_wait: float = LOCK_WAIT, **options) -> UpgradeResult:
+    """:func:`_upgrade_environment` (``options`` are its keywords) holding the environment's
+    upgrade lock (one deploy at a time): a second upgrade waits up to ``lock_wait``
+    seconds, then stops, changing nothing."""
     if not environment.url:
-        return _upgrade_environment(environment, location=location,
-                                    backup_directory=backup_directory, applied_by=applied_by,
-                                    report=report, allow_modified=allow_modified,
-                                    predecessor=predecessor, accept_risk=accept_risk,
-                                    limits=limits)
+        return _upgrade_environment(environment, applied_by=applied_by, **options)
     lock = deploy_lock(environment.url, applied_by or "?", wait=lock_wait)
     try:
         lock.__enter__()
@@ -221,11 +212,7 @@ def upgrade_environment(environment: Environment, *, location, backup_directory:
             "%(env)s is unreachable: %(error)s", env=environment.name,
             error=status.error or driver_words(exc, environment, lines=2, limit=400)))
     try:
-        return _upgrade_environment(environment, location=location,
-                                    backup_directory=backup_directory, applied_by=applied_by,
-                                    report=report, allow_modified=allow_modified,
-                                    predecessor=predecessor, accept_risk=accept_risk,
-                                    limits=limits)
+        return _upgrade_environment(environment, applied_by=applied_by, **options)
     finally:
         lock.__exit__(None, None, None)
 
