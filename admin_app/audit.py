@@ -121,7 +121,8 @@ def _rows(session: Session) -> list[dict]:
     def add(action, obj, changes):
         rows.append({"created_at": now, "user_id": user_id, "actor": actor, "action": action,
                      "entity": type(obj).__name__, "object_id": _object_id(obj),
-                     "changes": changes, "import_id": import_id})
+                     "changes": changes, "import_id": import_id,
+                     "version": inspect(obj).dict.get("version")})
 
     for obj in session.new:
         if _audited(obj):

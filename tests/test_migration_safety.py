@@ -578,6 +578,11 @@ def test_two_concurrent_upgrades_on_postgresql(backend, app, admin_client, confi
 
 # --------------------------------------------------------------------------- data kept
 
+#: Columns whose downgrade drops them with their values (the migration plan says so as a
+#: finding); back at the first revision and up again they hold NULL.
+LOST_ON_DOWNGRADE = {"audit_entries": ("version",)}
+
+
 def _snapshot(url: str, skip=("migration_log", "alembic_version")) -> dict:
     """Every table's row count and its first rows (ordered by primary key), all columns.
     The search objects (``search_*``: SQLite FTS5 tables and their shadow tables) are left
@@ -598,8 +603,10 @@ def _snapshot(url: str, skip=("migration_log", "alembic_version")) -> dict:
                     continue
                 count = conn.execute(select(func.count()).select_from(table)).scalar()
                 order = list(table.primary_key.columns) or list(table.columns)
+                kept = [c for c in table.columns
+                        if c.name not in LOST_ON_DOWNGRADE.get(table.name, ())]
                 rows = [tuple(row) for row in conn.execute(
-                    select(table).order_by(*order).limit(25))]
+                    select(*kept).order_by(*order).limit(25))]
                 snapshot[table.name] = (count, rows)
         return snapshot
     finally:

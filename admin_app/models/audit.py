@@ -29,6 +29,9 @@ class AuditEntry(db.Model):
     changes: Mapped[dict | None] = mapped_column(JSON)
     #: The import (models/transfer.py) that wrote the change, if one did.
     import_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: The record's version counter after the change (1 = as created); None for a record
+    #: without one, and for entries written before versions were recorded.
+    version: Mapped[int | None] = mapped_column(Integer)
 
     user: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
 

@@ -79,6 +79,10 @@ class StepLimits:
 LOCK_BACKOFF = (1, 2, 4, 8, 16)
 
 
+def pause_before_retry(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 def lock_timed_out(exc: BaseException) -> bool:
     """PostgreSQL gave up waiting for a lock (SQLSTATE 55P03, lock_not_available)."""
     original = getattr(exc, "orig", None) or exc
@@ -262,7 +266,7 @@ def _run_with_retries(environment, location, applied_by, on_step, limits: StepLi
         say(gettext("A step waited more than %(seconds)s s for a lock; trying again in "
                     "%(pause)s s (%(n)s of %(max)s).", seconds=f"{limits.lock_timeout:g}",
                     pause=pause, n=result.lock_retries, max=limits.lock_retries))
-        time.sleep(pause)
+        pause_before_retry(pause)
 
 
 def _record_failure(result: UpgradeResult, exc: Exception, environment: Environment,
