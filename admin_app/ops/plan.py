@@ -67,7 +67,8 @@ class Plan:
         levels = {f.level for f in self.findings}
         if DANGEROUS in levels:
             return REFUSE
-        return WARNINGS if ATTENTION in levels else SAFE
+        # without the scratch database the schema was not compared: not known to be safe
+        return WARNINGS if ATTENTION in levels or self.scratch_error else SAFE
 
 
 def _pg_version(status: EnvironmentStatus) -> str | None:
