@@ -2,8 +2,7 @@
 
     migrations status [--env NAME | --all]   exit code 1 when any environment checked is
                                              not up to date, has an applied script modified
-                                             or missing, or schema drift (2: the
-                                             environments file is bad)
+                                             or missing, or schema drift
     migrations backup --env NAME             a backup into instance/backups/
     migrations upgrade --env NAME [--yes]    lock, backup, upgrade to head, verify; refused
         [--allow-modified] [--lock-wait S]   when an applied script was modified or is
@@ -14,8 +13,9 @@
                                              finding
     migrations plan --env NAME [--sql]       the pending revisions in order, their SQL
                                              and findings; exit 1 when one is dangerous
-                                             (2: bad environments file or name)
     migrations demo-envs                     the demo's three SQLite environments
+
+Exit code 2, for every command: a bad environments file or an unknown environment name.
 """
 
 from __future__ import annotations
@@ -85,11 +85,12 @@ def _config() -> envs.EnvironmentsConfig:
 
 
 def _environment(config: envs.EnvironmentsConfig, name: str) -> envs.Environment:
+    """The environment named ``name``; an unknown name is bad input (exit code 2)."""
     environment = config.get(name)
     if environment is None:
-        raise click.ClickException(gettext(
-            "No environment named %(name)s. Known: %(known)s.", name=name,
-            known=", ".join(config.names) or "-"))
+        click.echo(gettext("No environment named %(name)s. Known: %(known)s.", name=name,
+                           known=", ".join(config.names) or "-"), err=True)
+        raise click.exceptions.Exit(2)
     return environment
 
 
@@ -200,12 +201,7 @@ def plan_command(env_name, with_sql, directory):
     """What `migrations upgrade` would run on the environment, in order, with the SQL of
     each step and what it risks there. Exit code 1 when a finding is dangerous (or the
     environment cannot be checked), 2 for a bad environments file or name."""
-    config = _config()
-    environment = config.get(env_name)
-    if environment is None:
-        click.echo(gettext("No environment named %(name)s. Known: %(known)s.", name=env_name,
-                           known=", ".join(config.names) or "-"), err=True)
-        raise click.exceptions.Exit(2)
+    environment = _environment(_config(), env_name)
     location = _location(directory)
     try:
         scripts = load_scripts(location)
