@@ -294,6 +294,9 @@ EXPECTED = {
         "product history":    (LOGIN,  DENIED, OK,     OK),
         "user history":       (LOGIN,  DENIED, DENIED, OK),
         "role history":       (LOGIN,  DENIED, DENIED, OK),
+        # the Lixeira of a list: its deleted records (same rule as their history)
+        "customer trash":     (LOGIN,  DENIED, OK,     OK),
+        "user trash":         (LOGIN,  DENIED, DENIED, OK),
     },
     # Migration status (DESIGN.md: administrators only).
     "migrations": {
@@ -324,6 +327,8 @@ OPERATIONS = {
     "product history": ("GET", "Product/{product}/"),
     "user history": ("GET", "User/{user}/"),
     "role history": ("GET", "Role/{role}/"),
+    "customer trash": ("GET", "Customer/trash/"),
+    "user trash": ("GET", "User/trash/"),
     "status page": ("GET", ""),
     "status.json": ("GET", "status.json"),
     "import GET": ("GET", "import/"),
@@ -349,6 +354,7 @@ ROUTE_OPERATIONS = {
     "jobs.index": "my jobs", "jobs.job_page": "job page", "jobs.job_status": "job status",
     "jobs.download": "job download",
     "history.index": "index", "history.object_history": "customer history",
+    "history.trash": "customer trash",
     "migrations.index": "status page", "migrations.status_json": "status.json",
 }
 

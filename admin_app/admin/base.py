@@ -23,6 +23,7 @@ from .errors import describe_integrity_error
 from .fields import GestaoModelConverter, is_id
 from .formatters import automatic_formatters
 from .forms import CsrfForm, VersionField
+from .history import may_see_history
 from .exporting import ExportScreens
 from .importing import ImportScreens
 from .options import screen_labels
@@ -251,11 +252,15 @@ class GestaoModelView(ExportScreens, ImportScreens, ModelView):
 
     def history_url(self, object_id) -> str | None:
         """The "Histórico" link of a record, if the current user may see it."""
-        from .history import may_see_history
-
         if not object_id or not may_see_history(self):
             return None
         return url_for("history.object_history", entity=self.model.__name__, object_id=object_id)
+
+    def trash_url(self) -> str | None:
+        """The list's "Lixeira" (its deleted records), for who may delete and see history."""
+        if not self.allowed("delete") or not may_see_history(self):
+            return None
+        return url_for("history.trash", entity=self.model.__name__)
 
     # -- optimistic locking ---------------------------------------------------------------
     def is_versioned(self) -> bool:

@@ -7,7 +7,7 @@ record's history; editors the history of the business records they may change; r
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import abort, redirect, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_security import current_user
 from sqlalchemy import Date, DateTime, Numeric, and_, inspect, or_, select
@@ -19,9 +19,11 @@ from admin_app.models import AuditEntry
 
 from . import access
 from .screens import screens
+from .trash import deleted_entries
 
 ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 HISTORY_LIMIT = 200
+SUMMARY_FIELDS = 3
 
 
 def view_for_entity(entity: str):
@@ -122,6 +124,13 @@ def readable_changes(view, changes: dict | None) -> list[dict]:
     return rows
 
 
+def summary(view, entry: AuditEntry) -> str:
+    """What a deleted record held, in a few of its fields (secrets left out)."""
+    shown = [f"{row['label']}: {row['old']}" for row in readable_changes(view, entry.changes)
+             if not row["secret"] and row["old"] != "—"]
+    return " · ".join(shown[:SUMMARY_FIELDS])
+
+
 def _text(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
@@ -158,6 +167,25 @@ class HistoryView(access.Gated, BaseView):
                   "changes": readable_changes(view, e.changes)} for e in entries]
         return self.render("admin/history.html", items=items, model_view=view,
                            object_id=object_id)
+
+    @expose("/<entity>/trash/")
+    def trash(self, entity):
+        """The screen's deleted records (its "Lixeira"): admin/trash.py."""
+        view = view_for_entity(entity)
+        if view is None:
+            abort(404)
+        if not may_see_history(view):
+            abort(403)
+        search = request.args.get("q", "")[:200]
+        page = _page_number(request.args.get("page", ""))
+        entries, more = deleted_entries(view, search, page)
+        items = [{"entry": e, "summary": summary(view, e)} for e in entries]
+        return self.render("admin/trash.html", items=items, model_view=view, search=search,
+                           page=page, more=more)
+
+
+def _page_number(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) <= 6 else 0
 
 
 def last_change(records: list[tuple[str, object]]) -> AuditEntry | None:
