@@ -56,3 +56,4 @@ def test_who_may_see_a_trash(app, admin_client, editor_client, reader_client):
     assert trash(admin_client, entity="User").status_code == 200
     assert trash(admin_client, entity="Nothing").status_code == 404
     assert trash(admin_client, page="99999999999").status_code == 200
+    assert trash(admin_client, q="a\x00b").status_code == 200

@@ -176,7 +176,7 @@ class HistoryView(access.Gated, BaseView):
             abort(404)
         if not may_see_history(view):
             abort(403)
-        search = request.args.get("q", "")[:200]
+        search = request.args.get("q", "").replace("\x00", "")[:200]  # PostgreSQL refuses NUL
         page = _page_number(request.args.get("page", ""))
         entries, more = deleted_entries(view, search, page)
         items = [{"entry": e, "summary": summary(view, e)} for e in entries]
