@@ -124,6 +124,16 @@ def readable_changes(view, changes: dict | None) -> list[dict]:
     return rows
 
 
+def record_entries(entity: str, object_id: str, newest_first: bool = False,
+                   limit: int | None = None) -> list[AuditEntry]:
+    """One record's audit entries (its versions), oldest or newest first."""
+    order = (AuditEntry.created_at.desc(), AuditEntry.id.desc()) if newest_first \
+        else (AuditEntry.created_at, AuditEntry.id)
+    return db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.object_id == object_id)
+        .order_by(*order).limit(limit)).all()
+
+
 def summary(view, entry: AuditEntry) -> str:
     """What a deleted record held, in a few of its fields (secrets left out)."""
     shown = [f"{row['label']}: {row['old']}" for row in readable_changes(view, entry.changes)
@@ -158,11 +168,7 @@ class HistoryView(access.Gated, BaseView):
             abort(404)
         if not may_see_history(view):
             abort(403)
-        entries = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.entity == entity,
-                                     AuditEntry.object_id == object_id)
-            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(HISTORY_LIMIT)
-        ).all()
+        entries = record_entries(entity, object_id, newest_first=True, limit=HISTORY_LIMIT)
         items = [{"entry": e, "action": str(ACTION_LABELS.get(e.action, e.action)),
                   "changes": readable_changes(view, e.changes)} for e in entries]
         return self.render("admin/history.html", items=items, model_view=view,

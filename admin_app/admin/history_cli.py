@@ -4,24 +4,14 @@ record. ENTITY is a screen's name (`customer`) or a model's (`Customer`)."""
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from admin_app import formats
-from admin_app.extensions import db
 from admin_app.i18n import gettext
 from admin_app.models import AuditEntry
 
 from .fields import is_id
-from .history import ACTION_LABELS, field_label
+from .history import ACTION_LABELS, field_label, record_entries
 from .screens import screens
-
-
-def versions(view, object_id: str) -> list[AuditEntry]:
-    """The record's audit entries, oldest first."""
-    return db.session.scalars(
-        select(AuditEntry).where(AuditEntry.entity == view.model.__name__,
-                                 AuditEntry.object_id == object_id)
-        .order_by(AuditEntry.created_at, AuditEntry.id)).all()
 
 
 def version_label(entry: AuditEntry) -> str:
@@ -50,7 +40,7 @@ def history_command(entity, object_id):
         click.echo(gettext("Unknown entity %(entity)s; one of: %(known)s", entity=entity,
                            known=", ".join(sorted(found.by_endpoint))), err=True)
         raise click.exceptions.Exit(2)
-    entries = versions(view, object_id) if is_id(object_id) else []
+    entries = record_entries(view.model.__name__, object_id) if is_id(object_id) else []
     if not entries:
         click.echo(gettext("No record %(entity)s #%(id)s with a history.", entity=entity,
                            id=object_id), err=True)

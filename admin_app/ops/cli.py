@@ -38,7 +38,7 @@ from .codes import MODIFIED, UNREACHABLE
 from .drift import models_for_app
 from .errors import driver_words
 from .lock import LOCK_WAIT
-from .plan import REFUSE, UNKNOWN, plan_for
+from .plan import REFUSE, UNKNOWN, plan_environment
 from .plan_text import plan_lines
 from .probe import probe
 from .scripts import load_scripts
@@ -209,7 +209,7 @@ def plan_command(env_name, with_sql, directory):
         click.echo(gettext("The migration scripts cannot be read: %(error)s",
                            error=driver_words(exc)), err=True)
         raise click.exceptions.Exit(1) from None
-    plan = plan_for(environment_status(environment, probe(environment), scripts), location)
+    plan = plan_environment(environment, location, scripts)
     for line in plan_lines(plan, with_sql):
         click.echo(line)
     raise click.exceptions.Exit(1 if plan.verdict in (REFUSE, UNKNOWN) else 0)

@@ -79,6 +79,7 @@ class Data:
         self.connection = connection
         self.dialect = connection.dialect.name if connection is not None else None
         self._rows: dict[str, int | None] = {}
+        self._tables: set[str] | None = None
 
     def _quote(self, name: str) -> str:
         return self.connection.dialect.identifier_preparer.quote(name)
@@ -113,7 +114,10 @@ class Data:
             return None
 
     def _exists(self, table: str) -> bool:
-        return inspect(self.connection).has_table(table)
+        """Whether the environment has the table (its tables read once)."""
+        if self._tables is None:
+            self._tables = set(inspect(self.connection).get_table_names())
+        return table in self._tables
 
     def has_rows(self, table: str) -> bool | None:
         """Exactly whether the table holds a row (an estimate can be stale at 0)."""

@@ -111,9 +111,10 @@ def _findings(captured: CapturedRevision, data: Data, pg_version) -> PlannedRevi
     return PlannedRevision(captured, findings)
 
 
-def plan_environment(environment: Environment, location) -> Plan:
-    """Probe one environment and plan its pending revisions. Needs an app context."""
-    scripts = load_scripts(location)
+def plan_environment(environment: Environment, location, scripts=None) -> Plan:
+    """Probe one environment and plan its pending revisions (``scripts``: those of
+    ``location``, when already loaded). Needs an app context."""
+    scripts = scripts or load_scripts(location)
     status = environment_status(environment, probe(environment), scripts)
     return plan_for(status, location)
 
