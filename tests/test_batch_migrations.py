@@ -10,7 +10,7 @@ from sqlalchemy.pool import NullPool
 
 from admin_app.extensions import db
 from admin_app.ops.upgrade import run_alembic
-from tests.helpers.migrations import HEAD, add_revision, current_heads
+from tests.helpers.migrations import HEAD, add_revision, current_heads, use_environment
 
 BATCH = "with op.batch_alter_table('customers') as batch:\n        "
 #: (revision, what it does, upgrade, downgrade), applied in this order after HEAD.
@@ -97,9 +97,7 @@ def migrate_with(app, url: str, folder, how: str, tmp_path):
         if how == "flask db upgrade":
             result = app.test_cli_runner().invoke(args=["db", "upgrade", "-d", str(folder)])
         else:
-            environments = tmp_path / "environments.toml"
-            environments.write_text(f'[environments.dev]\nurl = "{url}"\n', encoding="utf-8")
-            app.config["GESTAO_ENVIRONMENTS"] = str(environments)
+            use_environment(app, tmp_path, "dev", url)
             result = app.test_cli_runner().invoke(
                 args=["migrations", "upgrade", "--env", "dev", "-d", str(folder)])
         db.session.remove()

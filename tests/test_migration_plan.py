@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.helpers.migrations import HEAD, add_revision, current_heads, log_rows, run_alembic_at
+from tests.helpers.migrations import (
+    HEAD, add_revision, current_heads, log_rows, run_alembic_at, use_environment,
+)
 from tests.helpers.words import said
 
 BATCH = "with op.batch_alter_table('customers') as batch:\n        "
@@ -27,9 +29,7 @@ def execute(url: str, *statements: str) -> None:
 
 def plan(app, url: str, folder, tmp_path, *extra: str, env: str = "dev"):
     """Run the command on an environments file naming `url` as `dev`."""
-    environments = tmp_path / "environments.toml"
-    environments.write_text(f'[environments.dev]\nurl = "{url}"\n', encoding="utf-8")
-    app.config["GESTAO_ENVIRONMENTS"] = str(environments)
+    use_environment(app, tmp_path, "dev", url)
     with app.app_context():
         result = app.test_cli_runner().invoke(
             args=["migrations", "plan", "--env", env, "-d", str(folder), *extra])
@@ -237,11 +237,7 @@ def test_big_postgresql_table_index_without_concurrently(demo_database, scripts_
 # --------------------------------------------------------------------------- the production guard
 
 def upgrade_env(app, url: str, folder, tmp_path, *extra: str, production: bool = True):
-    environments = tmp_path / "environments.toml"
-    environments.write_text(f'[environments.prod]\nurl = "{url}"\n'
-                            f'production = {"true" if production else "false"}\n',
-                            encoding="utf-8")
-    app.config["GESTAO_ENVIRONMENTS"] = str(environments)
+    use_environment(app, tmp_path, "prod", url, production)
     with app.app_context():
         result = app.test_cli_runner().invoke(
             args=["migrations", "upgrade", "--env", "prod", "--yes", "-d", str(folder), *extra])

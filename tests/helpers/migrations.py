@@ -91,3 +91,11 @@ def run_alembic_at(app, url: str, folder, target: str) -> None:
 
     with app.app_context():
         run_alembic(url, folder, "upgrade", target)
+
+
+def use_environment(app, tmp_path, name: str, url: str, production: bool = False) -> None:
+    """Point `app` (one of a test's own) at an environments file holding one environment."""
+    path = tmp_path / "environments.toml"
+    path.write_text(f'[environments.{name}]\nurl = "{url}"\n'
+                    f'production = {"true" if production else "false"}\n', encoding="utf-8")
+    app.config["GESTAO_ENVIRONMENTS"] = str(path)
