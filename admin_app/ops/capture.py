@@ -46,7 +46,6 @@ class TableShape:
     columns: dict[str, ColumnShape]
     #: Column tuples that must be unique: unique constraints and unique indexes.
     unique: set[tuple[str, ...]]
-    indexes: set[tuple[str, ...]]
     triggers: set[str] = field(default_factory=set)
 
 
@@ -94,9 +93,7 @@ def snapshot(connection) -> Schema:
         table_indexes = indexes.get((_schema, table), [])
         unique = {tuple(u["column_names"]) for u in uniques.get((_schema, table), [])}
         unique |= {tuple(i["column_names"]) for i in table_indexes if i.get("unique")}
-        schema[table] = TableShape(shapes, unique,
-                                   {tuple(i["column_names"]) for i in table_indexes},
-                                   triggers.get(table, set()))
+        schema[table] = TableShape(shapes, unique, triggers.get(table, set()))
     if connection.in_transaction():  # Alembic must start the next step's transaction itself
         connection.rollback()
     return schema

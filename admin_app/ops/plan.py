@@ -47,10 +47,6 @@ class Plan:
     data_error: str | None = None
 
     @property
-    def environment(self) -> Environment:
-        return self.status.environment
-
-    @property
     def findings(self) -> list[Finding]:
         return [f for r in self.revisions for f in r.findings]
 
