@@ -16,7 +16,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.core import GaugeMetricFamily
 
 from admin_app.ops.codes import MODIFIED, UP_TO_DATE
-from admin_app.ops.plan import cached_plan
+from admin_app.ops.plan import plans_for
 from admin_app.ops.status import migrations_dir, report_for_app
 
 EXTENSION_KEY = "gestao_metrics"
@@ -42,8 +42,9 @@ class MigrationCollector:
         with self.app.app_context():
             report = self._status()
             families = _families()
+            plans = plans_for(report, migrations_dir(self.app))
             for status in report.environments:
-                _add_environment(families, status, migrations_dir(self.app))
+                _add_environment(families, status, plans.get(status.name))
         yield from families.values()
 
 
@@ -66,7 +67,7 @@ def _families() -> dict[str, GaugeMetricFamily]:
     return families
 
 
-def _add_environment(families, status, location) -> None:
+def _add_environment(families, status, plan) -> None:
     name = [status.name]
     families["reachable"].add_metric(name, 1 if status.reachable else 0)
     if not status.reachable:
@@ -78,8 +79,7 @@ def _add_environment(families, status, location) -> None:
         name, sum(1 for issue in status.integrity if issue["kind"] == MODIFIED))
     if not status.pending:
         families["dangerous_pending"].add_metric(name, 0)
-    elif not status.upgrade_lock:  # under way: its plan is about to change
-        plan = cached_plan(status, location)
+    elif plan is not None:  # none while an upgrade is under way: it is about to change
         families["dangerous_pending"].add_metric(name, len(plan.dangerous))
     applied = [row["applied_at"] for row in status.probe.log if row.get("applied_at")]
     if applied:

@@ -14,7 +14,7 @@ from admin_app.ops.codes import (APPLIED, CURRENT, MULTIPLE_HEADS, NOT_APPLIED, 
                                  UP_TO_DATE)
 from admin_app.ops import plan_text
 from admin_app.ops.findings import ATTENTION, DANGEROUS
-from admin_app.ops.plan import REFUSE, SAFE, WARNINGS, cached_plan
+from admin_app.ops.plan import REFUSE, SAFE, WARNINGS, plans_for
 from admin_app.ops.status import migrations_dir, report_for_app
 from admin_app.ops.status_json import report_json
 from admin_app.ops.text import integrity_label, rollback_label, rollback_words, state_label
@@ -35,12 +35,8 @@ VERDICT_BADGES = {REFUSE: "danger", WARNINGS: "warning", SAFE: "success"}
 
 
 def plans(report) -> dict:
-    """The plan of each reachable environment with pending revisions and no upgrade under
-    way (cached: a plan builds a scratch database)."""
-    location = migrations_dir(current_app)
-    return {status.name: cached_plan(status, location) for status in report.environments
-            if status.reachable and status.pending and not status.upgrade_lock
-            and report.scripts is not None}
+    """Each environment's plan (ops/plan.py: built in a scratch database, then cached)."""
+    return plans_for(report, migrations_dir(current_app))
 
 
 class MigrationsView(access.Gated, BaseView):

@@ -138,3 +138,11 @@ def cached_plan(status: EnvironmentStatus, location) -> Plan:
                       if time.monotonic() - at >= PLAN_SECONDS]:
             del _plans[stale]
     return plan
+
+
+def plans_for(report, location) -> dict[str, Plan]:
+    """The plan of each reachable environment of a status report with pending revisions
+    and no upgrade under way (its plan is about to change), by name; cached."""
+    return {status.name: cached_plan(status, location) for status in report.environments
+            if status.reachable and status.pending and not status.upgrade_lock
+            and report.scripts is not None}
