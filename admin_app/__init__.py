@@ -69,6 +69,7 @@ def register_admin(app: Flask) -> None:
     from .admin.jobs import JobsView
     from .jobs.tasks import WORK
     from .admin.migrations import MigrationsView
+    from .admin.restore_views import RestoreView
     from .admin.registry import register_model_views
 
     admin = Admin(
@@ -81,6 +82,8 @@ def register_admin(app: Flask) -> None:
     register_model_views(app, admin)
     admin.add_view(HistoryView(name=lazy_gettext("History"), endpoint="history",
                                url="/admin/history"))
+    admin.add_view(RestoreView(name=lazy_gettext("Restore"), endpoint="restore",
+                               url="/admin/restore"))
     admin.add_view(MigrationsView())
     admin.add_view(JobsView())
     app.extensions[WORK] = job_work.run

@@ -45,6 +45,8 @@ def _plain(value):
 #: session.info keys a writer sets to sign the changes of its transaction: an import's id,
 #: and who ran it when that is not the request's user (a worker, the command line).
 IMPORT_KEY, ACTOR_KEY = "audit_import_id", "audit_actor"
+#: session.info key a restore sets: the version it brings back, written on its entries.
+RESTORED_KEY = "audit_restored_version"
 
 
 def _audited(obj) -> bool:
@@ -115,6 +117,7 @@ def _snapshot(obj, created: bool) -> dict:
 def _rows(session: Session) -> list[dict]:
     user_id, actor = session.info.get(ACTOR_KEY) or current_actor()
     import_id = session.info.get(IMPORT_KEY)
+    restored = session.info.get(RESTORED_KEY)
     now = utcnow()
     rows = []
 
@@ -122,7 +125,8 @@ def _rows(session: Session) -> list[dict]:
         rows.append({"created_at": now, "user_id": user_id, "actor": actor, "action": action,
                      "entity": type(obj).__name__, "object_id": _object_id(obj),
                      "changes": changes, "import_id": import_id,
-                     "version": inspect(obj).dict.get("version")})
+                     "version": inspect(obj).dict.get("version"),
+                     "restored_version": restored if action != DELETE else None})
 
     for obj in session.new:
         if _audited(obj):

@@ -152,7 +152,7 @@ def worker_command(workers):
 
 
 def register(app) -> None:
-    from .admin.history_cli import history_command
+    from .admin.history_cli import history_command, restore_command
     from .ops.cli import migrations_cli
     from .transfer.cli import export_command, import_command
     app.cli.add_command(migrations_cli)
@@ -160,6 +160,7 @@ def register(app) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(history_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ensure_demo_admin_command)

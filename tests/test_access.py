@@ -298,6 +298,16 @@ EXPECTED = {
         "customer trash":     (LOGIN,  DENIED, OK,     OK),
         "user trash":         (LOGIN,  DENIED, DENIED, OK),
     },
+    # Restores (issue 16): an earlier version by who may edit the record, a deleted record by
+    # who may create it; users and roles by administrators only.
+    "restore": {
+        "index":                    (LOGIN,  TO_AUDIT, TO_AUDIT, TO_AUDIT),
+        "customer restore version": (LOGIN,  DENIED, OK,     OK),
+        "customer restore version POST": (LOGIN, DENIED, OK,  OK),
+        "customer restore deleted": (LOGIN,  DENIED, OK,     OK),
+        "user restore deleted":     (LOGIN,  DENIED, DENIED, OK),
+        "audit restore deleted":    (LOGIN,  DENIED, DENIED, DENIED),
+    },
     # Migration status (DESIGN.md: administrators only).
     "migrations": {
         "status page":        (LOGIN,  DENIED, DENIED, OK),
@@ -328,6 +338,11 @@ OPERATIONS = {
     "user history": ("GET", "User/{user}/"),
     "role history": ("GET", "Role/{role}/"),
     "customer trash": ("GET", "Customer/trash/"),
+    "customer restore version": ("GET", "Customer/{customer}/version/1/"),
+    "customer restore version POST": ("POST", "Customer/{customer}/version/1/"),
+    "customer restore deleted": ("POST", "Customer/{deleted_customer}/"),
+    "user restore deleted": ("POST", "User/{deleted_user}/"),
+    "audit restore deleted": ("POST", "AuditEntry/{auditentry}/"),
     "user trash": ("GET", "User/trash/"),
     "status page": ("GET", ""),
     "status.json": ("GET", "status.json"),
@@ -355,6 +370,7 @@ ROUTE_OPERATIONS = {
     "jobs.download": "job download",
     "history.index": "index", "history.object_history": "customer history",
     "history.trash": "customer trash",
+    "restore.index": "index", "restore.version": "customer restore version", "restore.deleted": "customer restore deleted",
     "migrations.index": "status page", "migrations.status_json": "status.json",
 }
 
@@ -427,7 +443,19 @@ def records(app):
     targets["job"] = Job(kind="export", entity="customer", status="failed", message="teste")
     db.session.add_all([targets["signinevent"], targets["importrun"], targets["job"]])
     db.session.commit()
-    return {endpoint: obj.id for endpoint, obj in targets.items()}
+    ids = {endpoint: obj.id for endpoint, obj in targets.items()}
+    # An earlier version of the customer, a deleted customer and a deleted user to restore.
+    targets["customer"].notes = "Alterado"
+    deleted = {"deleted_customer": f.CustomerFactory(), "deleted_user": make_user(
+        "excluido@teste.com.br", None)}
+    ids.update({name: record.id for name, record in deleted.items()})
+    # (then one more of each: SQLite gives the highest id again once it is deleted)
+    f.CustomerFactory()
+    make_user("depois@teste.com.br", None)
+    for record in deleted.values():
+        db.session.delete(record)
+    db.session.commit()
+    return ids
 
 
 def snapshot() -> dict:
@@ -508,12 +536,15 @@ IMPORT_FILES = {
 
 
 def payload(endpoint, operation, ids) -> dict:
-    target = str(ids[endpoint])
+    target = str(ids.get(endpoint))
     if operation == "import POST":
         content = IMPORT_FILES.get(endpoint, IMPORT_FILES["customer"])(ids)
         return {"file": (io.BytesIO(content.encode()), "importado.csv")}
-    if operation == "import apply":
+    if operation in ("import apply", "customer restore deleted", "user restore deleted",
+                     "audit restore deleted"):
         return {}
+    if operation == "customer restore version POST":
+        return {"version": "2"}
     if operation in ("create POST", "edit POST"):
         return _form(endpoint, ids)
     if operation == "delete POST":

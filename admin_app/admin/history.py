@@ -1,6 +1,7 @@
 """Per-object history: the audit entries of one record, newest first, in words.
 
-Reached by the "Histórico" link on every edit and details screen. Administrators see any
+Reached by the "Histórico" link on every edit and details screen; each earlier version
+links to its restore (admin/restore_views.py). Administrators see any
 record's history; editors the history of the business records they may change; readers none.
 """
 
@@ -20,6 +21,7 @@ from admin_app.models import AuditEntry
 from . import access
 from .screens import screens
 from .trash import deleted_entries
+from .versions import restorable_versions
 
 ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 HISTORY_LIMIT = 200
@@ -171,8 +173,13 @@ class HistoryView(access.Gated, BaseView):
         entries = record_entries(entity, object_id, newest_first=True, limit=HISTORY_LIMIT)
         items = [{"entry": e, "action": str(ACTION_LABELS.get(e.action, e.action)),
                   "changes": readable_changes(view, e.changes)} for e in entries]
+        record = view.get_one(object_id)
+        restorable = restorable_versions(entries, getattr(record, "version", None)) \
+            if record is not None and view.allowed("edit") else set()
+        deleted = record is None and bool(entries) and entries[0].action == "delete" \
+            and view.allowed("create")
         return self.render("admin/history.html", items=items, model_view=view,
-                           object_id=object_id)
+                           object_id=object_id, restorable=restorable, deleted=deleted)
 
     @expose("/<entity>/trash/")
     def trash(self, entity):
@@ -187,7 +194,7 @@ class HistoryView(access.Gated, BaseView):
         entries, more = deleted_entries(view, search, page)
         items = [{"entry": e, "summary": summary(view, e)} for e in entries]
         return self.render("admin/trash.html", items=items, model_view=view, search=search,
-                           page=page, more=more)
+                           page=page, more=more, may_restore=view.allowed("create"))
 
 
 def _page_number(raw: str) -> int:

@@ -1,8 +1,13 @@
 """`python manage.py history ENTITY ID`: a record's versions as its history page numbers
 them — number, when, who, what changed — oldest first. Exit 0; 2 for an unknown entity or
-record. ENTITY is a screen's name (`customer`) or a model's (`Customer`)."""
+record. ENTITY is a screen's name (`customer`) or a model's (`Customer`).
+
+`python manage.py restore ENTITY ID [--version N]`: restore version N of a record, or with
+no version bring a deleted one back, as the panel's restore does. Exit 0 restored, 1
+refused (the reason on stderr), 2 unknown entity or record."""
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from admin_app import formats
@@ -11,7 +16,12 @@ from admin_app.models import AuditEntry
 
 from .fields import is_id
 from .history import ACTION_LABELS, field_label, record_entries
+from .restore_deleted import model_label, restore_deleted
+from .restore_text import NEW_PASSWORD_NEEDED, RESTORED_DELETED, RESTORED_VERSION, \
+    RestoreRefused
+from .restore_version import restore_version
 from .screens import screens
+from .trash import deleted_entry
 
 
 def version_label(entry: AuditEntry) -> str:
@@ -34,12 +44,7 @@ def version_line(view, entry: AuditEntry) -> str:
 @with_appcontext
 def history_command(entity, object_id):
     """List a record's versions (number, when, who, fields changed)."""
-    found = screens()
-    view = found.by_endpoint.get(entity) or found.by_model_name.get(entity)
-    if view is None:
-        click.echo(gettext("Unknown entity %(entity)s; one of: %(known)s", entity=entity,
-                           known=", ".join(sorted(found.by_endpoint))), err=True)
-        raise click.exceptions.Exit(2)
+    view = _screen_or_exit(entity)
     entries = record_entries(view.model.__name__, object_id) if is_id(object_id) else []
     if not entries:
         click.echo(gettext("No record %(entity)s #%(id)s with a history.", entity=entity,
@@ -47,3 +52,46 @@ def history_command(entity, object_id):
         raise click.exceptions.Exit(2)
     for entry in entries:
         click.echo(version_line(view, entry))
+
+
+def _screen_or_exit(entity: str):
+    found = screens()
+    view = found.by_endpoint.get(entity) or found.by_model_name.get(entity)
+    if view is None:
+        click.echo(gettext("Unknown entity %(entity)s; one of: %(known)s", entity=entity,
+                           known=", ".join(sorted(found.by_endpoint))), err=True)
+        raise click.exceptions.Exit(2)
+    return view
+
+
+@click.command("restore")
+@click.argument("entity")
+@click.argument("object_id")
+@click.option("--version", "number", type=click.IntRange(min=1),
+              help="The version to restore; without it, restore a deleted record.")
+@with_appcontext
+def restore_command(entity, object_id, number):
+    """Restore a record's earlier version, or a deleted record."""
+    view = _screen_or_exit(entity)
+    # the screen's form and save hooks run as they do for a request
+    with current_app.test_request_context("/"):
+        try:
+            click.echo(_restore(view, object_id, number))
+        except RestoreRefused as refusal:
+            click.echo(str(refusal), err=True)
+            raise click.exceptions.Exit(2 if refusal.code == "NOT_A_RECORD" else 1)
+
+
+def _restore(view, object_id: str, number: int | None) -> str:
+    """What was restored, in words; raises RestoreRefused."""
+    if number is None:
+        result = restore_deleted(view, object_id)
+        words = str(RESTORED_DELETED % {"record": result.record, "id": object_id})
+        return words + ("\n" + str(NEW_PASSWORD_NEEDED) if result.secrets else "")
+    model = view.get_one(object_id) if is_id(object_id) else None
+    if model is None:
+        code = "NOT_DELETED_YET" if deleted_entry(view.model.__name__, object_id) else \
+            "NOT_A_RECORD"
+        raise RestoreRefused(code, entity=model_label(view.model), id=object_id)
+    restore_version(view, model, number)
+    return str(RESTORED_VERSION % {"record": model, "number": number, "now": model.version})

@@ -1,6 +1,6 @@
 """The "Lixeira" of a screen: its deleted records, newest first — who deleted each and when,
 and what it held — read from the audit trail's delete entries. Searchable by any value the
-record held. (Restoring them comes with the rest of issue 16.)"""
+record held. Restoring one is admin/restore_deleted.py."""
 
 import json
 
@@ -36,3 +36,12 @@ def deleted_entries(view, search: str = "", page: int = 0) -> tuple[list[AuditEn
     back = set(db.session.scalars(select(pk).where(pk.in_([int(i) for i in ids])))) \
         if ids else set()
     return [r for r in rows if not (r.object_id.isdigit() and int(r.object_id) in back)], more
+
+
+def deleted_entry(entity: str, object_id: str) -> AuditEntry | None:
+    """The entry of a record's last delete, if the record is deleted (its id unused)."""
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.entity == entity, AuditEntry.object_id == object_id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(1))
+    return entry if entry is not None and entry.action == "delete" else None

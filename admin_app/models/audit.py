@@ -14,6 +14,8 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         Index("ix_audit_entries_entity_object", "entity", "object_id"),
+        # a trash page, and the items deleted with an order (admin/trash.py, restore_deleted.py)
+        Index("ix_audit_entries_entity_action_created", "entity", "action", "created_at", "id"),
         sort_index("audit_entries", "actor"), sort_index("audit_entries", "action"),
     )
 
@@ -32,6 +34,9 @@ class AuditEntry(db.Model):
     #: The record's version counter after the change (1 = as created); None for a record
     #: without one, and for entries written before versions were recorded.
     version: Mapped[int | None] = mapped_column(Integer)
+    #: On an entry a restore wrote: the version it brought back (admin/restore_version.py,
+    #: admin/restore_deleted.py).
+    restored_version: Mapped[int | None] = mapped_column(Integer)
 
     user: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
 

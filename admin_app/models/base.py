@@ -1,5 +1,6 @@
 """Mixins shared by every business table: timestamps and the version counter."""
 
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 from sqlalchemy import CheckConstraint, DateTime, Index, func
@@ -43,6 +44,15 @@ class TimestampMixin:
     )
 
 
+#: The version a re-created record starts at (a deleted record brought back from the trash
+#: goes on numbering where it stopped); unset, an INSERT starts at 1.
+first_version: ContextVar[int | None] = ContextVar("first_version", default=None)
+
+
+def next_version(current: int | None) -> int:
+    return current + 1 if current is not None else first_version.get() or 1
+
+
 class VersionedMixin(TimestampMixin):
     """Optimistic locking: SQLAlchemy adds `WHERE version = :old` to every UPDATE/DELETE,
     so a write based on a stale read fails instead of silently overwriting."""
@@ -51,4 +61,5 @@ class VersionedMixin(TimestampMixin):
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version}
+        return {"version_id_col": cls.__table__.c.version,
+                "version_id_generator": next_version}
