@@ -21,6 +21,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
+from admin_app import audit
 from admin_app.demo import random_cnpj, random_cpf
 from admin_app.extensions import db
 from admin_app.models import Category, ImportRun, Job, Role
@@ -307,6 +308,7 @@ EXPECTED = {
         "customer restore deleted": (LOGIN,  DENIED, OK,     OK),
         "user restore deleted":     (LOGIN,  DENIED, DENIED, OK),
         "audit restore deleted":    (LOGIN,  DENIED, DENIED, DENIED),
+        "customer import undo":     (LOGIN,  DENIED, OK,     OK),
     },
     # Migration status (DESIGN.md: administrators only).
     "migrations": {
@@ -343,6 +345,7 @@ OPERATIONS = {
     "customer restore deleted": ("POST", "Customer/{deleted_customer}/"),
     "user restore deleted": ("POST", "User/{deleted_user}/"),
     "audit restore deleted": ("POST", "AuditEntry/{auditentry}/"),
+    "customer import undo": ("POST", "import/{applied_import}/"),
     "user trash": ("GET", "User/trash/"),
     "status page": ("GET", ""),
     "status.json": ("GET", "status.json"),
@@ -370,7 +373,8 @@ ROUTE_OPERATIONS = {
     "jobs.download": "job download",
     "history.index": "index", "history.object_history": "customer history",
     "history.trash": "customer trash",
-    "restore.index": "index", "restore.version": "customer restore version", "restore.deleted": "customer restore deleted",
+    "restore.index": "index", "restore.version": "customer restore version",
+    "restore.import_run": "customer import undo", "restore.deleted": "customer restore deleted",
     "migrations.index": "status page", "migrations.status_json": "status.json",
 }
 
@@ -455,7 +459,21 @@ def records(app):
     for record in deleted.values():
         db.session.delete(record)
     db.session.commit()
+    ids["applied_import"] = _applied_import()
     return ids
+
+
+def _applied_import() -> int:
+    """An applied import of one customer, to undo."""
+    run = ImportRun(actor="cli", entity="customer", file_name="novos.csv", status="applied")
+    db.session.add(run)
+    db.session.flush()
+    db.session.info[audit.IMPORT_KEY] = run.id
+    try:
+        f.CustomerFactory()
+    finally:
+        db.session.info.pop(audit.IMPORT_KEY)
+    return run.id
 
 
 def snapshot() -> dict:
@@ -541,7 +559,7 @@ def payload(endpoint, operation, ids) -> dict:
         content = IMPORT_FILES.get(endpoint, IMPORT_FILES["customer"])(ids)
         return {"file": (io.BytesIO(content.encode()), "importado.csv")}
     if operation in ("import apply", "customer restore deleted", "user restore deleted",
-                     "audit restore deleted"):
+                     "audit restore deleted", "customer import undo"):
         return {}
     if operation == "customer restore version POST":
         return {"version": "2"}

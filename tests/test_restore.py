@@ -306,3 +306,68 @@ def test_who_may_restore(app, actors, reader_client, editor_client, admin_client
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert said("The user comes back without a password and without roles: set a new "
                 "password and the roles before they sign in.") in page
+
+
+# -- an import ----------------------------------------------------------------------------
+CPF, CPF_2 = "52998224725", "39053344705"
+HEADER = "CPF/CNPJ;Nome;E-mail;Cidade;UF;Ativo\r\n"
+
+
+def imported(app, tmp_path, lines) -> int:
+    from admin_app.models import ImportRun
+    from admin_app.transfer.cli import import_command
+
+    path = tmp_path / "clientes.csv"
+    path.write_bytes((HEADER + "".join(lines)).encode())
+    result = app.test_cli_runner().invoke(import_command, ["customer", str(path)])
+    assert result.exit_code == 0, result.output
+    return db.session.scalar(select(ImportRun.id).order_by(ImportRun.id.desc()).limit(1))
+
+
+def by_document(document):
+    db.session.expire_all()
+    return db.session.scalar(select(Customer).where(Customer.document == document))
+
+
+def test_an_import_is_undone_as_a_whole(app, tmp_path, editor_client):
+    CustomerFactory(document=CPF, name="Ana", city="Campinas", state="SP")
+    run_id = imported(app, tmp_path, [f"{CPF};Ana;;Sorocaba;SP;Sim\r\n",
+                                      f"{CPF_2};Caio;;Rio;RJ;Sim\r\n"])
+    assert by_document(CPF).city == "Sorocaba" and by_document(CPF_2) is not None
+    page = editor_client.get("/admin/customer/import/").get_data(as_text=True)
+    assert f"/admin/restore/import/{run_id}/" in page
+    response = post(editor_client, f"/admin/restore/import/{run_id}/")
+    assert said("Import no. %(id)s undone: %(deleted)s records it created deleted, "
+                "%(reverted)s it changed given back their values.",
+                id=run_id, deleted=1, reverted=1) in alerts(editor_client, response)
+    assert by_document(CPF).city == "Campinas" and by_document(CPF_2) is None
+    # once undone, there is nothing left to undo
+    response = post(editor_client, f"/admin/restore/import/{run_id}/")
+    assert said("Import no. %(id)s is not applied (or was undone already): there is nothing "
+                "to undo.", id=run_id) in alerts(editor_client, response)
+    assert restore_cli(app, "import", str(run_id)).exit_code == 1
+
+
+def test_an_import_whose_records_changed_since_is_not_undone(app, tmp_path):
+    run_id = imported(app, tmp_path, [f"{CPF};Ana;;Sorocaba;SP;Sim\r\n",
+                                      f"{CPF_2};Caio;;Rio;RJ;Sim\r\n"])
+    caio = by_document(CPF_2)
+    edit(Customer, caio.id, city="Niterói")
+    result = restore_cli(app, "import", str(run_id))
+    assert result.exit_code == 1
+    assert "Caio" in result.output and f"#{caio.id}" in result.output
+    assert by_document(CPF) is not None and by_document(CPF_2).city == "Niterói"
+    assert restore_cli(app, "import", "424242").exit_code == 2
+    # an order now pointing to an imported customer keeps it too
+    run_id = imported(app, tmp_path, ["11144477735;Duda;;Rio;RJ;Sim\r\n"])
+    OrderFactory(customer=by_document("11144477735"))
+    result = restore_cli(app, "import", str(run_id))
+    assert result.exit_code == 1 and by_document("11144477735") is not None
+
+
+def test_who_may_undo_an_import(app, tmp_path, reader_client, editor_client):
+    run_id = imported(app, tmp_path, [f"{CPF};Ana;;Sorocaba;SP;Sim\r\n"])
+    assert post(reader_client, f"/admin/restore/import/{run_id}/").status_code == 403
+    assert editor_client.post(f"/admin/restore/import/{run_id}/").status_code in (302, 400)
+    assert by_document(CPF) is not None
+    assert post(editor_client, "/admin/restore/import/424242/").status_code == 404

@@ -3,25 +3,31 @@ them — number, when, who, what changed — oldest first. Exit 0; 2 for an unkn
 record. ENTITY is a screen's name (`customer`) or a model's (`Customer`).
 
 `python manage.py restore ENTITY ID [--version N]`: restore version N of a record, or with
-no version bring a deleted one back, as the panel's restore does. Exit 0 restored, 1
-refused (the reason on stderr), 2 unknown entity or record."""
+no version bring a deleted one back, as the panel's restore does; `restore import N` undoes
+import no. N. Exit 0 restored, 1 refused (the reason on stderr), 2 unknown entity, record
+or import."""
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from admin_app import formats
+from admin_app.extensions import db
 from admin_app.i18n import gettext
-from admin_app.models import AuditEntry
+from admin_app.models import AuditEntry, ImportRun
 
 from .fields import is_id
 from .history import ACTION_LABELS, field_label, record_entries
 from .restore_deleted import model_label, restore_deleted
-from .restore_text import NEW_PASSWORD_NEEDED, RESTORED_DELETED, RESTORED_VERSION, \
-    RestoreRefused
+from .restore_text import IMPORT_UNDONE, NEW_PASSWORD_NEEDED, RESTORED_DELETED, \
+    RESTORED_VERSION, RestoreRefused
 from .restore_version import restore_version
 from .screens import screens
 from .trash import deleted_entry
+from .undo_import import undo_import
+
+#: `restore import N`: the ENTITY that names an import rather than a list.
+IMPORT = "import"
 
 
 def version_label(entry: AuditEntry) -> str:
@@ -71,12 +77,14 @@ def _screen_or_exit(entity: str):
               help="The version to restore; without it, restore a deleted record.")
 @with_appcontext
 def restore_command(entity, object_id, number):
-    """Restore a record's earlier version, or a deleted record."""
-    view = _screen_or_exit(entity)
+    """Restore a record's earlier version, or a deleted record; `import N` undoes an import."""
+    view, run = _import_or_exit(object_id) if entity == IMPORT else (_screen_or_exit(entity),
+                                                                     None)
     # the screen's form and save hooks run as they do for a request
     with current_app.test_request_context("/"):
         try:
-            click.echo(_restore(view, object_id, number))
+            click.echo(_undo(view, run) if run is not None else
+                       _restore(view, object_id, number))
         except RestoreRefused as refusal:
             click.echo(str(refusal), err=True)
             raise click.exceptions.Exit(2 if refusal.code == "NOT_A_RECORD" else 1)
@@ -95,3 +103,18 @@ def _restore(view, object_id: str, number: int | None) -> str:
         raise RestoreRefused(code, entity=model_label(view.model), id=object_id)
     restore_version(view, model, number)
     return str(RESTORED_VERSION % {"record": model, "number": number, "now": model.version})
+
+
+def _import_or_exit(run_id: str):
+    run = db.session.get(ImportRun, int(run_id)) if is_id(run_id) else None
+    view = screens().by_endpoint.get(run.entity) if run is not None else None
+    if view is None:
+        click.echo(gettext("No import no. %(id)s.", id=run_id), err=True)
+        raise click.exceptions.Exit(2)
+    return view, run
+
+
+def _undo(view, run) -> str:
+    done = undo_import(view, run)
+    return str(IMPORT_UNDONE % {"id": run.id, "deleted": done.deleted,
+                                "reverted": done.reverted})

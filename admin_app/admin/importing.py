@@ -20,11 +20,13 @@ from admin_app.extensions import db
 from admin_app.i18n import gettext
 from admin_app.jobs import tasks
 from admin_app.models.jobs import IMPORT_APPLY, IMPORT_PREVIEW, Job
-from admin_app.models.transfer import PREVIEWED, ImportRun
+from admin_app.models.transfer import APPLIED, PREVIEWED, UNDONE, ImportRun
 from admin_app.transfer import apply as applying, entities, plan as planning, reading, words
 
 #: Lines shown on the preview page (every error is listed whatever the count).
 SHOWN_LINES = 500
+#: Imports into the list shown on its import page, newest first, each undoable.
+RECENT_IMPORTS = 5
 
 
 def import_dir() -> Path:
@@ -89,7 +91,16 @@ class ImportScreens:
                            required=required,
                            key=planner.columns.label(key.field) if key else None,
                            max_mb=current_app.config["GESTAO_IMPORT_MAX_MB"],
-                           max_rows=current_app.config["GESTAO_IMPORT_MAX_ROWS"]), status
+                           max_rows=current_app.config["GESTAO_IMPORT_MAX_ROWS"],
+                           recent=self._recent_imports()), status
+
+    def _recent_imports(self) -> list[ImportRun]:
+        """The list's last applied (or undone) imports: "Desfazer" on the import page."""
+        return db.session.scalars(
+            db.select(ImportRun).where(ImportRun.entity == self.endpoint,
+                                       ImportRun.status.in_((APPLIED, UNDONE)))
+            .order_by(ImportRun.created_at.desc(), ImportRun.id.desc())
+            .limit(RECENT_IMPORTS)).all()
 
     def _check_import_access(self):
         if not self.can_import():

@@ -25,6 +25,15 @@ REFUSALS = {
     "INVALID_VALUE": _l("The value of %(field)s in that version no longer fits (%(error)s); "
                         "nothing was restored."),
     "RULE": _l("%(reason)s Nothing was restored."),
+    # undoing an import
+    "IMPORT_NOT_APPLIED": _l("Import no. %(id)s is not applied (or was undone already): "
+                             "there is nothing to undo."),
+    "IMPORT_CHANGED_SINCE": _l("Import no. %(id)s cannot be undone: %(count)s of its records "
+                               "changed since (%(records)s). Nothing was changed."),
+    "IMPORT_RECORD_IN_USE": _l("Import no. %(id)s cannot be undone: %(record)s, which it "
+                               "created, is now used by other records. Nothing was changed."),
+    "IMPORT_UNKNOWN_BEFORE": _l("The value %(record)s had in %(field)s before the import is "
+                                "not known; nothing was changed."),
 }
 
 #: What a restore says it could not know or did not bring back.
@@ -38,7 +47,8 @@ RESTORED_VERSION = _l("%(record)s: version %(number)s restored (now version %(no
 RESTORED_DELETED = _l("%(record)s restored from the trash with id %(id)s.")
 RESTORED_WITH_CHILDREN = _l("%(record)s restored from the trash with id %(id)s, with %(count)s "
                             "items.")
-ENTRY_RESTORED = _l("Restored version %(number)s")
+IMPORT_UNDONE = _l("Import no. %(id)s undone: %(deleted)s records it created deleted, "
+                   "%(reverted)s it changed given back their values.")
 UNKNOWN_VALUE = _l("not known")
 
 

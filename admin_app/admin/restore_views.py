@@ -1,26 +1,38 @@
 """The restore pages: "Restaurar esta versão" (a confirmation, field by field, then a POST)
-from a record's history, and "Restaurar" (a POST) from a screen's trash.
+from a record's history, "Restaurar" (a POST) from a screen's trash, and "Desfazer" (a
+POST) of an import from the list's import page.
 
 Who may: whoever may see the record's history and edit it (an earlier version) or create
-it (a deleted record) — editors the business records, administrators everything; users and
-roles need a fresh password, as editing them does. Every restore is a POST with CSRF."""
+it (a deleted record), or import into it (an import) — editors the business records,
+administrators everything; users and roles need a fresh password, as editing them does.
+Every restore is a POST with CSRF."""
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_security import current_user
 
+from admin_app.extensions import db
+from admin_app.models import ImportRun
+
 from . import access
 from .history import may_see_history, view_for_entity
 from .restore_deleted import model_label, restore_deleted
-from .restore_text import (NEW_PASSWORD_NEEDED, RESTORED_DELETED, RESTORED_VERSION,
-                           RESTORED_WITH_CHILDREN, SECRETS_NOT_RESTORED, UNKNOWN_FIELDS,
-                           RestoreRefused)
+from .restore_text import (IMPORT_UNDONE, NEW_PASSWORD_NEEDED, RESTORED_DELETED,
+                           RESTORED_VERSION, RESTORED_WITH_CHILDREN, SECRETS_NOT_RESTORED,
+                           UNKNOWN_FIELDS, RestoreRefused)
 from .restore_version import prepare, restore_version
+from .screens import screens
+from .undo_import import undo_import
 
 
 def may_restore(view, write: str) -> bool:
     """`write`: "edit" for an earlier version, "create" for a deleted record."""
     return view is not None and may_see_history(view) and view.allowed(write)
+
+
+def may_undo_import(view) -> bool:
+    """Undoing an import creates, changes and deletes records of its list."""
+    return may_restore(view, "edit") and view.allowed("create") and view.allowed("delete")
 
 
 def history_url(view, object_id) -> str:
@@ -105,6 +117,23 @@ class RestoreView(access.Gated, BaseView):
         if result.secrets:
             flash(str(NEW_PASSWORD_NEEDED), "warning")
         return redirect(history_url(view, object_id))
+
+    @expose("/import/<int:run_id>/", methods=("POST",))
+    def import_run(self, run_id):
+        run = db.session.get(ImportRun, run_id)
+        view = screens().by_endpoint.get(run.entity) if run is not None else None
+        if view is None:
+            abort(404)
+        if not may_undo_import(view):
+            abort(403)
+        try:
+            done = undo_import(view, run)
+        except RestoreRefused as refusal:
+            flash(str(refusal), "error")
+        else:
+            flash(str(IMPORT_UNDONE % {"id": run_id, "deleted": done.deleted,
+                                       "reverted": done.reverted}), "success")
+        return redirect(url_for(view.endpoint + ".import_view"))
 
     @staticmethod
     def _where_to_restore_first(refusal: RestoreRefused, entity: str) -> str:

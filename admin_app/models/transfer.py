@@ -9,7 +9,7 @@ from admin_app.extensions import db
 
 from .base import utcnow
 
-PREVIEWED, APPLIED, FAILED = "previewed", "applied", "failed"
+PREVIEWED, APPLIED, FAILED, UNDONE = "previewed", "applied", "failed", "undone"
 
 
 class ImportRun(db.Model):

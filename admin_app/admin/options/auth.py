@@ -263,7 +263,8 @@ class JobOptions(AdministratorsRecordOptions):
 
 JOB_KINDS = {"import-preview": _l("Import preview"), "import-apply": _l("Import"),
              "export": _l("Export")}
-IMPORT_STATUS = {"previewed": _l("Previewed"), "applied": _l("Applied"), "failed": _l("Failed")}
+IMPORT_STATUS = {"previewed": _l("Previewed"), "applied": _l("Applied"), "failed": _l("Failed"),
+                 "undone": _l("Undone")}
 
 
 EVENT_LABELS = {
