@@ -453,9 +453,6 @@ def records(app):
     deleted = {"deleted_customer": f.CustomerFactory(), "deleted_user": make_user(
         "excluido@teste.com.br", None)}
     ids.update({name: record.id for name, record in deleted.items()})
-    # (then one more of each: SQLite gives the highest id again once it is deleted)
-    f.CustomerFactory()
-    make_user("depois@teste.com.br", None)
     for record in deleted.values():
         db.session.delete(record)
     db.session.commit()

@@ -224,6 +224,21 @@ def test_a_deleted_order_comes_back_with_all_its_items(app, editor_client):
                 record=number, id=order_id, count=2) in page
 
 
+def test_a_new_record_never_takes_a_deleted_ones_id(app):
+    newest = CustomerFactory()
+    remove(Customer, newest.id)
+    assert CustomerFactory().id > newest.id
+    trash = deleted_entries_of("Customer")
+    assert [entry.object_id for entry in trash] == [str(newest.id)]
+
+
+def deleted_entries_of(entity):
+    from admin_app.admin.screens import screens
+    from admin_app.admin.trash import deleted_entries
+
+    return deleted_entries(screens().by_model_name[entity])[0]
+
+
 def test_restoring_a_deleted_record_from_the_command_line(app):
     customer = CustomerFactory(name="Carla Dias")
     remove(Customer, customer.id)
@@ -239,7 +254,6 @@ def test_restoring_a_deleted_record_from_the_command_line(app):
 def test_a_unique_value_now_taken_refuses_the_restore(app, editor_client):
     gone = CustomerFactory(name="Primeiro Dono")
     gone_id, document = gone.id, gone.document
-    CustomerFactory()  # SQLite would give the last id to the next record
     remove(Customer, gone_id)
     CustomerFactory(name="Novo Dono", document=document)
     response = post(editor_client, f"/admin/restore/Customer/{gone_id}/")
