@@ -9,6 +9,9 @@
     transfer     import preview/apply rows/s and peak memory at 10,000 and 100,000 lines,
                  export of 1 M products (CSV, XLSX), ours against a naive baseline, SQLite
                  and PostgreSQL (bench/transfer.py)
+    restore      a list's trash page (page 1, search) and restores (deleted record, earlier
+                 version) p50/p95 at 1 M audit entries and at 10,000, SQLite and
+                 PostgreSQL (bench/restore.py)
 """
 
 import sys
@@ -18,6 +21,7 @@ BENCHMARKS = {
     "dashboard": "bench.dashboard",
     "lists": "bench.lists",
     "transfer": "bench.transfer",
+    "restore": "bench.restore",
 }
 
 

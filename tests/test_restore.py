@@ -385,3 +385,14 @@ def test_who_may_undo_an_import(app, tmp_path, reader_client, editor_client):
     assert editor_client.post(f"/admin/restore/import/{run_id}/").status_code in (302, 400)
     assert by_document(CPF) is not None
     assert post(editor_client, "/admin/restore/import/424242/").status_code == 404
+
+
+def test_a_record_deleted_twice_is_once_in_the_trash(app):
+    customer = CustomerFactory(name="Duas Vezes")
+    remove(Customer, customer.id)
+    assert restore_cli(app, "customer", str(customer.id)).exit_code == 0
+    assert deleted_entries_of("Customer") == []
+    remove(Customer, customer.id)
+    assert [e.object_id for e in deleted_entries_of("Customer")] == [str(customer.id)]
+    assert restore_cli(app, "customer", str(customer.id)).exit_code == 0
+    assert fresh(Customer, customer.id).name == "Duas Vezes"

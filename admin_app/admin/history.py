@@ -138,9 +138,14 @@ def record_entries(entity: str, object_id: str, newest_first: bool = False,
 
 def summary(view, entry: AuditEntry) -> str:
     """What a deleted record held, in a few of its fields (secrets left out)."""
-    shown = [f"{row['label']}: {row['old']}" for row in readable_changes(view, entry.changes)
-             if not row["secret"] and row["old"] != "—"]
-    return " · ".join(shown[:SUMMARY_FIELDS])
+    shown = []
+    for field, change in (entry.changes or {}).items():
+        if field == "id" or change.get("secret") or change.get("old") is None:
+            continue
+        shown.append(f"{field_label(view, field)}: {_display(view, field, change['old'])}")
+        if len(shown) == SUMMARY_FIELDS:
+            break
+    return " · ".join(shown)
 
 
 def _text(value) -> str:

@@ -4,7 +4,8 @@ record held. Restoring one is admin/restore_deleted.py."""
 
 import json
 
-from sqlalchemy import String, cast, inspect, select
+from sqlalchemy import String, cast, exists, select
+from sqlalchemy.orm import aliased
 
 from admin_app.extensions import db
 from admin_app.models import AuditEntry
@@ -20,22 +21,22 @@ def _pattern(term: str) -> str:
 
 
 def deleted_entries(view, search: str = "", page: int = 0) -> tuple[list[AuditEntry], bool]:
-    """The page's delete entries of records that are still gone, and whether more follow.
-    A record whose id is in use again is not in the trash."""
+    """The page's delete entries of records that are still gone (no later entry: not
+    restored since), and whether more follow."""
+    later = aliased(AuditEntry)
     query = (select(AuditEntry)
-             .where(AuditEntry.entity == view.model.__name__, AuditEntry.action == "delete")
+             .where(AuditEntry.entity == view.model.__name__, AuditEntry.action == "delete",
+                    ~exists().where(later.entity == AuditEntry.entity,
+                                    later.object_id == AuditEntry.object_id,
+                                    later.id > AuditEntry.id))
              .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
     term = search.strip()
     if term:
+        # the PostgreSQL trigram index search_audit_entries_deleted_changes serves this match
         query = query.where(cast(AuditEntry.changes, String).ilike(_pattern(term), escape="!")
                             | (AuditEntry.object_id == term))
     rows = db.session.scalars(query.limit(PAGE_SIZE + 1).offset(page * PAGE_SIZE)).all()
-    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
-    pk = inspect(view.model).primary_key[0]
-    ids = [r.object_id for r in rows if r.object_id.isdigit()]
-    back = set(db.session.scalars(select(pk).where(pk.in_([int(i) for i in ids])))) \
-        if ids else set()
-    return [r for r in rows if not (r.object_id.isdigit() and int(r.object_id) in back)], more
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def deleted_entry(entity: str, object_id: str) -> AuditEntry | None:
