@@ -156,7 +156,11 @@ def _text(value) -> str:
     return str(value)
 
 
-class HistoryView(access.Gated, BaseView):
+class RecordPages(access.Gated, BaseView):
+    """Pages about one record or one screen's records (history, trash, restores): open to
+    any signed-in user, each page checking the screen's own rule; no menu entry. Their
+    index is the whole trail, on the audit screen."""
+
     def is_visible(self):
         return False
 
@@ -165,8 +169,10 @@ class HistoryView(access.Gated, BaseView):
 
     @expose("/")
     def index(self):
-        """The whole trail lives on the audit screen."""
         return redirect(url_for("auditentry.index_view"))
+
+
+class HistoryView(RecordPages):
 
     @expose("/<entity>/<object_id>/")
     def object_history(self, entity, object_id):

@@ -15,6 +15,7 @@ from admin_app.extensions import db
 from admin_app.models import AuditEntry
 
 from .fields import is_id
+from .history import field_label
 from .options import screen_labels
 from .restore_save import save_restore
 from .screens import screens
@@ -99,9 +100,7 @@ def _check_unique(record) -> None:
 
 
 def key_label(model: type, key: str) -> str:
-    view = screens().by_model_name.get(model.__name__)
-    labels = (getattr(view, "column_labels", None) or {}) if view is not None else {}
-    return str(labels.get(key, key.replace("_", " ")))
+    return field_label(screens().by_model_name.get(model.__name__), key)
 
 
 def _check_references(record, parent: type | None = None) -> None:
@@ -118,13 +117,16 @@ def _check_references(record, parent: type | None = None) -> None:
             continue
         with db.session.no_autoflush:
             present = db.session.get(target, related_id)
-        if present is not None:
-            continue
-        if deleted_entry(target.__name__, str(related_id)) is None:
-            raise RestoreRefused("REFERENCE_MISSING", field=model_label(target), id=related_id)
-        raise RestoreRefused("REFERENCE_DELETED",
-                             restore_first=(target.__name__, str(related_id)),
-                             field=model_label(target), target=f"#{related_id}")
+        if present is None:
+            refuse_missing(target, related_id, model_label(target))
+
+
+def refuse_missing(target: type, related_id, label: str):
+    """A record a restore needs is gone: offer to restore it first when it is in its trash."""
+    if deleted_entry(target.__name__, str(related_id)) is None:
+        raise RestoreRefused("REFERENCE_MISSING", field=label, id=related_id)
+    raise RestoreRefused("REFERENCE_DELETED", restore_first=(target.__name__, str(related_id)),
+                         field=label, target=f"#{related_id}")
 
 
 def restore_deleted(view, object_id: str) -> DeletedRestore:

@@ -14,9 +14,9 @@ from admin_app.audit import SECRET_FIELDS, _plain
 from admin_app.extensions import db
 
 from .history import _display, field_label, last_change, record_entries
+from .restore_deleted import refuse_missing
 from .restore_save import save_restore
 from .restore_text import UNKNOWN_VALUE, RestoreRefused
-from .trash import deleted_entry
 from .versions import python_value, state_at
 
 #: Form fields that are not the record's own values.
@@ -111,12 +111,7 @@ def related_or_refuse(view, key: str, target, related_id):
     record = db.session.get(target, related_id)
     if record is not None:
         return record
-    label = field_label(view, key)
-    gone = deleted_entry(target.__name__, str(related_id))
-    if gone is None:
-        raise RestoreRefused("REFERENCE_MISSING", field=label, id=related_id)
-    raise RestoreRefused("REFERENCE_DELETED", restore_first=(target.__name__, str(related_id)),
-                         field=label, target=f"#{related_id}")
+    refuse_missing(target, related_id, field_label(view, key))
 
 
 def _same(view, mapper, name: str, key: str, stored, current_plain) -> bool:

@@ -8,14 +8,13 @@ administrators everything; users and roles need a fresh password, as editing the
 Every restore is a POST with CSRF."""
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
-from flask_security import current_user
+from flask_admin import expose
 
 from admin_app.extensions import db
 from admin_app.models import ImportRun
 
 from . import access
-from .history import may_see_history, view_for_entity
+from .history import RecordPages, may_see_history, view_for_entity
 from .restore_deleted import model_label, restore_deleted
 from .restore_text import (IMPORT_UNDONE, NEW_PASSWORD_NEEDED, RESTORED_DELETED,
                            RESTORED_VERSION, RESTORED_WITH_CHILDREN, SECRETS_NOT_RESTORED,
@@ -39,19 +38,7 @@ def history_url(view, object_id) -> str:
     return url_for("history.object_history", entity=view.model.__name__, object_id=object_id)
 
 
-class RestoreView(access.Gated, BaseView):
-    def is_visible(self):
-        return False
-
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.active
-
-    @expose("/")
-    def index(self):
-        """Restores start from a record's history or a trash; the whole trail is the audit
-        screen."""
-        return redirect(url_for("auditentry.index_view"))
-
+class RestoreView(RecordPages):
     def _screen(self, entity: str, write: str):
         view = view_for_entity(entity)
         if view is None:
@@ -87,7 +74,8 @@ class RestoreView(access.Gated, BaseView):
             plan = prepare(view, model, number)
         except RestoreRefused as refusal:
             flash(str(refusal), "error")
-            return redirect(history_url(view, object_id))
+            return redirect(self._where_to_restore_first(refusal) or
+                            history_url(view, object_id))
         notes = []
         if plan.unknown:
             notes.append(str(UNKNOWN_FIELDS % {"fields": ", ".join(plan.unknown)}))
@@ -107,7 +95,8 @@ class RestoreView(access.Gated, BaseView):
             result = restore_deleted(view, object_id)
         except RestoreRefused as refusal:
             flash(str(refusal), "error")
-            return redirect(self._where_to_restore_first(refusal, entity))
+            return redirect(self._where_to_restore_first(refusal) or
+                            url_for("history.trash", entity=entity))
         record = result.record
         if result.children:
             flash(str(RESTORED_WITH_CHILDREN % {"record": record, "id": object_id,
@@ -136,11 +125,10 @@ class RestoreView(access.Gated, BaseView):
         return redirect(url_for(view.endpoint + ".import_view"))
 
     @staticmethod
-    def _where_to_restore_first(refusal: RestoreRefused, entity: str) -> str:
-        """The trash holding the record to restore first, found, when the user may use it;
-        else back to this screen's trash."""
+    def _where_to_restore_first(refusal: RestoreRefused) -> str | None:
+        """The trash holding the record to restore first, found, when the user may use it."""
         if refusal.restore_first:
             target_entity, target_id = refusal.restore_first
             if may_restore(view_for_entity(target_entity), "create"):
                 return url_for("history.trash", entity=target_entity, q=target_id)
-        return url_for("history.trash", entity=entity)
+        return None
