@@ -8,7 +8,7 @@ PORT ?= 5000
 # The suite runs on every core (pytest-xdist, a file per worker at a time); 0 runs it in one.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint install translations db demo clean chromium migrations-check
+.PHONY: run test lint install translations db demo clean chromium axe migrations-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ run: demo
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+# axe-core, the accessibility engine the browser tests inject into each page (tests/package.json,
+# its lock file; Node.js and npm from Debian when missing).
+AXE = tests/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): tests/package.json tests/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	npm ci --prefix tests --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
 # The code's shape first (seconds): style and complexity, the import layering of setup.cfg's
 # [importlinter] contracts, no module over 450 lines; then the suite.
 lint: $(STAMP)
@@ -70,7 +79,7 @@ migrations-check: install
 	DATABASE_URL=$(PG_CHECK_URL)/$$name $(BIN)/flask --app admin_app db upgrade 2>/dev/null; \
 	DATABASE_URL=$(PG_CHECK_URL)/$$name $(BIN)/flask --app admin_app db check
 
-test: install chromium lint migrations-check
+test: install chromium axe lint migrations-check
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:

@@ -10,7 +10,7 @@ from flask_security import SQLAlchemyUserDatastore
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
-from . import headers, metrics, signin, words
+from . import headers, metrics, page_language, signin, words
 from .config import build_config
 from .extensions import babel, csrf, db, enforce_foreign_keys, include_object, migrate, security
 from .i18n import lazy_gettext, select_locale
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     BusinessRuleError.word_with(words.rule_message)
     register_extensions(app)
     headers.init_app(app)
+    page_language.init_app(app)
     metrics.init_app(app)
     signin.init_app(app)
     register_admin(app)

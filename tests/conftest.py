@@ -19,6 +19,9 @@ from tests.helpers.clients import IsolatedClient
 from tests.helpers.config import PG_ADMIN_URL, TEST_CONFIG, pg_url
 from tests.helpers.migrations import MIGRATIONS
 
+#: The real-browser tests' fixtures (browser, live: Debian's chromium and the served app).
+pytest_plugins = ["tests.helpers.served"]
+
 
 def _pg_admin(sql: str) -> None:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:

@@ -14,38 +14,26 @@ so no test here depends on the `backend` fixture. No browser is ever downloaded:
 /usr/bin/chromium the module is skipped, or fails in CI (`make test` installs it).
 """
 
-import logging
 import random
 import re
-import warnings
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
 
-from admin_app import create_app
 from admin_app.admin.options.business import OrderOptions
-from admin_app.cli import ensure_roles
-from admin_app.demo import random_cnpj, seed_demo
+from admin_app.demo import random_cnpj
 from admin_app.extensions import db
 from admin_app.models import Category, Customer, Order, Product
 from admin_app.rules import orders as order_rules
 from admin_app.rules import stock as stock_rules
 from admin_app.words import MOVEMENT_KIND_LABELS, ORDER_STATUS_LABELS
-from tests.helpers.auth import PASSWORD, make_user
-from tests.helpers.browser import (
-    CHROMIUM_ARGS, LiveServer, PageWatcher, chromium_path, unavailable,
-)
-from tests.helpers.config import TEST_CONFIG
+from tests.helpers.auth import PASSWORD
+from tests.helpers.browser import PageWatcher
+from tests.helpers.served import ADMIN, ARTIFACTS, READER, TIMEOUT_MS
 from tests.helpers.words import brl, pt_of
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ADMIN = "admin@navegador.com.br"
-READER = "leitura@navegador.com.br"
-TIMEOUT_MS = 10_000
 CARD_IDS = ("open-orders", "sales-month", "receber-due", "receber-overdue", "pagar-due",
             "pagar-overdue", "below-minimum")
 INVALID_CPF = "123.456.789-00"  # eleven digits, wrong check digits
@@ -59,70 +47,6 @@ def words(text: str) -> str:
 
 
 # -- the served app and the browser ------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Debian chromium; a skip (or, in CI, a failure) when it cannot run here."""
-    executable = chromium_path()
-    try:
-        from playwright.sync_api import Error as PlaywrightError, sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e '.[test]')")
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-    except PlaywrightError as exc:
-        playwright.stop()
-        unavailable(f"chromium at {executable} does not start: {exc.message.splitlines()[0]}")
-    yield chromium
-    chromium.close()
-    playwright.stop()
-
-
-@pytest.fixture(scope="module")
-def live(browser, make_database, tmp_path_factory):
-    """The app on a real server, its SQLite database migrated and seeded, plus two users."""
-    werkzeug_log = logging.getLogger("werkzeug")
-    werkzeug_level = werkzeug_log.level
-    werkzeug_log.setLevel(logging.WARNING)  # no log line per request
-    environments = tmp_path_factory.mktemp("environments") / "environments.toml"
-    with warnings.catch_warnings():
-        # pygal (imported by the dashboard) puts a finder without find_spec() on the import
-        # path; Flask-Admin's optional import of flask_sqlalchemy_lite then raises an
-        # ImportWarning, an error under the suite's `filterwarnings = error` when this module
-        # runs alone (nothing imported Flask-Admin's SQLAlchemy views before pygal).
-        warnings.simplefilter("ignore", ImportWarning)
-        app = create_app({
-            **TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": make_database("sqlite"),
-            "GESTAO_ENVIRONMENTS": str(environments),
-            # Static files cacheable, as behind a production server: each one is still
-            # fetched (and checked by the watcher) once per browser context.
-            "SEND_FILE_MAX_AGE_DEFAULT": 3600})
-    with app.app_context():
-        upgrade()
-        ensure_roles()
-        seed_demo()
-        make_user(ADMIN, "admin")
-        make_user(READER, "reader")
-        db.session.remove()
-    server = LiveServer(app).start()
-    ARTIFACTS.mkdir(exist_ok=True)
-    yield Live(app, server.url)
-    server.stop()
-    werkzeug_log.setLevel(werkzeug_level)
-
-
-class Live:
-    def __init__(self, app, url):
-        self.app, self.url = app, url
-
-    def query(self, statement):
-        with self.app.app_context():
-            try:
-                return db.session.execute(statement).all()
-            finally:
-                db.session.remove()
-
 
 @pytest.fixture(scope="module")
 def watcher():
@@ -424,7 +348,9 @@ def test_migrations_page_shows_each_demo_environment(admin_page, live):
     expected = {"development": (UP_TO_DATE, 0), "staging": (PENDING, 1),
                 "production": (NOT_INITIALIZED, 0)}
     page = admin_page
-    page.goto(live.url + "/admin/migrations/")
+    # The first load builds each environment's plan: every pending revision run up and down
+    # on a scratch copy (ops/capture.py), seconds on a busy machine; then cached.
+    page.goto(live.url + "/admin/migrations/", timeout=4 * TIMEOUT_MS)
     sections = page.locator("section.migration-env")
     assert sections.count() == len(expected)
     for name, (state, pending) in expected.items():

@@ -9,7 +9,8 @@ from admin_app.headers import HSTS
 from tests.helpers.auth import csrf_token
 from tests.helpers.config import TEST_CONFIG
 
-ARGUMENTS = {"export_type": "csv", "entity": "customer", "object_id": "1", "run_id": 1, "job_id": 1}
+ARGUMENTS = {"export_type": "csv", "entity": "customer", "object_id": "1", "run_id": 1, "job_id": 1,
+             "number": 1}
 EXPECTED = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",

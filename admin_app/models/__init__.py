@@ -14,7 +14,7 @@ from .jobs import Job
 from . import lifecycle  # noqa: F401  (session listeners for the rules)
 
 # Tables people delete records from: on SQLite an id is never handed out again, so a deleted
-# record keeps its id for its trash and its history (migration e6f7a8b9c0d1).
+# record keeps its id for its trash and its history (migration d5e6f7a8b9c0).
 for _model in (Customer, Supplier, Category, Product, Order, OrderItem, FinancialEntry, User,
                Role):
     _model.__table__.dialect_options["sqlite"]["autoincrement"] = True

@@ -42,4 +42,26 @@
     };
     setTimeout(poll, 1000);
   }
+  // Accessible names: controls named only by a title (Flask-Admin's "select all" box) and
+  // the links select2 draws (the chosen value of a picker, a choice's remove cross).
+  var removeWord = document.documentElement.lang === "en" ? "Remove" : "Remover";
+  var nameControls = function () {
+    document.querySelectorAll("input[title]:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", input.title);
+    });
+    document.querySelectorAll("a.select2-choice:not([aria-label])").forEach(function (link) {
+      var box = link.closest(".select2-container");
+      var label = box && box.id.indexOf("s2id_") === 0 &&
+        document.querySelector('label[for="' + box.id.slice(5) + '"]');
+      var chosen = link.querySelector(".select2-chosen");
+      link.setAttribute("aria-label", ((label ? label.textContent : "") + " " +
+                                       (chosen ? chosen.textContent : "")).trim() || "—");
+    });
+    document.querySelectorAll("a.select2-search-choice-close:not([aria-label])")
+      .forEach(function (link) {
+        link.setAttribute("aria-label", removeWord + " " + link.parentElement.textContent.trim());
+      });
+  };
+  nameControls();
+  new MutationObserver(nameControls).observe(document.body, {childList: true, subtree: true});
 })();

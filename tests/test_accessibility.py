@@ -1,0 +1,94 @@
+"""Accessibility, as a screen reader and a keyboard user meet the panel: axe-core (the engine
+behind Lighthouse's audit, installed by `make axe` from tests/package.json) runs on every main
+page in Debian's chromium, and any serious or critical violation fails.
+
+The pages: login, dashboard, every list, the create and edit forms and details of every
+screen that has them, a record's history, a trash, an import page, the audit trail,
+migrations, users. The browser and the served app are the fixtures of tests/helpers/served.py
+(as for test_browser.py); axe is injected into each page, so the context bypasses the
+Content-Security-Policy for it (the CSP itself is tested in test_browser.py)."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from admin_app.admin.screens import screens
+from admin_app.models import Customer
+from tests.helpers.auth import PASSWORD
+from tests.helpers.served import ADMIN, TIMEOUT_MS
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+FAILING = ("serious", "critical")
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5), count: v.nodes.length}));
+}"""
+
+
+def axe_violations(page) -> list[dict]:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make axe`", pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    return [v for v in page.evaluate(RUN_AXE) if v["impact"] in FAILING]
+
+
+@pytest.fixture(scope="module")
+def admin(browser, live):
+    context = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 900},
+                                  bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(live.url + "/login")
+    yield page, live
+    context.close()
+
+
+def admin_may(view, write: str) -> bool:
+    return write in view.writes and "admin" in view.write_roles
+
+
+def main_pages(served) -> list[str]:
+    """Every page the issue names, as URLs of the served demo database."""
+    with served.app.app_context():
+        urls = ["/admin/", "/admin/auditentry/", "/admin/migrations/"]
+        for view in screens(served.app).by_endpoint.values():
+            base = f"/admin/{view.endpoint}/"
+            urls.append(base)
+            record = served.query(select(view.model).limit(1))
+            if admin_may(view, "create"):
+                urls.append(base + "new/")
+            if record:
+                pk = view.get_pk_value(record[0][0])
+                urls.append(f"{base}details/?id={pk}")
+                if admin_may(view, "edit"):
+                    urls.append(f"{base}edit/?id={pk}")
+        customer = served.query(select(Customer.id).limit(1))[0][0]
+        urls += [f"/admin/history/Customer/{customer}/", "/admin/history/Customer/trash/",
+                 "/admin/customer/import/", "/admin/jobs/"]
+    return urls
+
+
+def test_login_page_has_no_serious_violation(admin):
+    page, _live = admin
+    assert page.get_attribute("html", "lang") == "pt-BR"
+    assert axe_violations(page) == []
+    page.fill("#email", ADMIN)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def test_every_main_page_has_no_serious_violation(admin):
+    page, served = admin
+    found = {}
+    for url in main_pages(served):
+        page.goto(served.url + url)
+        assert page.get_attribute("html", "lang") == "pt-BR", url
+        violations = axe_violations(page)
+        if violations:
+            found[url] = violations
+    summary = {url: [(v["id"], v["count"], v["nodes"][:2]) for v in vs]
+               for url, vs in found.items()}
+    assert not found, summary
