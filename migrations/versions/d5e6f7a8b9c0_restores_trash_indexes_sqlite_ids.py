@@ -1,5 +1,4 @@
-"""Restores: the audit trail says what a restore brought back, trash pages are indexed, and
-SQLite never gives a deleted record's id to a new one
+"""Restores on the audit trail, indexed trash pages, SQLite ids never reused
 
 - `audit_entries.restored_version`: on the entry a restore writes, the version it brought
   back (an earlier version of the record, or the version a deleted record had when deleted).
