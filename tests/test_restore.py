@@ -121,7 +121,10 @@ def test_restoring_a_version_from_the_command_line(app):
     assert (restored.name, restored.price, restored.version) == ("Caneta", Decimal("2.50"), 3)
     assert last_entry("Product", product.id).restored_version == 1
     history = app.test_cli_runner().invoke(args=["history", "product", str(product.id)])
-    assert len(history.output.strip().splitlines()) == 3
+    lines = history.output.strip().splitlines()
+    assert len(lines) == 3
+    with app.app_context():
+        assert lines[-1].endswith(said("Restored version %(number)s", number=1))
 
 
 def test_command_line_refusals_and_unknowns(app):

@@ -38,6 +38,8 @@ def version_label(entry: AuditEntry) -> str:
 
 def version_line(view, entry: AuditEntry) -> str:
     fields = ", ".join(field_label(view, name) for name in (entry.changes or {}))
+    if entry.restored_version:
+        fields += " — " + gettext("Restored version %(number)s", number=entry.restored_version)
     return gettext("%(version)s  %(when)s  %(who)s  %(action)s: %(fields)s",
                    version=version_label(entry), when=formats.short_datetime(entry.created_at),
                    who=entry.actor, action=ACTION_LABELS.get(entry.action, entry.action),
