@@ -18,12 +18,11 @@ from admin_app.models import AuditEntry, ImportRun
 
 from .fields import is_id
 from .history import ACTION_LABELS, field_label, record_entries
-from .restore_deleted import model_label, restore_deleted
+from .restore_deleted import restore_deleted
 from .restore_text import IMPORT_UNDONE, NEW_PASSWORD_NEEDED, RESTORED_DELETED, \
     RESTORED_VERSION, RestoreRefused
-from .restore_version import restore_version
+from .restore_version import record_for_version, restore_version
 from .screens import screens
-from .trash import deleted_entry
 from .undo_import import undo_import
 
 #: `restore import N`: the ENTITY that names an import rather than a list.
@@ -98,11 +97,7 @@ def _restore(view, object_id: str, number: int | None) -> str:
         result = restore_deleted(view, object_id)
         words = str(RESTORED_DELETED % {"record": result.record, "id": object_id})
         return words + ("\n" + str(NEW_PASSWORD_NEEDED) if result.secrets else "")
-    model = view.get_one(object_id) if is_id(object_id) else None
-    if model is None:
-        code = "NOT_DELETED_YET" if deleted_entry(view.model.__name__, object_id) else \
-            "NOT_A_RECORD"
-        raise RestoreRefused(code, entity=model_label(view.model), id=object_id)
+    model = record_for_version(view, object_id)
     restore_version(view, model, number)
     return str(RESTORED_VERSION % {"record": model, "number": number, "now": model.version})
 

@@ -14,9 +14,10 @@ from admin_app.audit import SECRET_FIELDS, _plain
 from admin_app.extensions import db
 
 from .history import _display, field_label, last_change, record_entries
-from .restore_deleted import refuse_missing
+from .restore_deleted import model_label, refuse_missing
 from .restore_save import save_restore
 from .restore_text import UNKNOWN_VALUE, RestoreRefused
+from .trash import deleted_entry
 from .versions import python_value, state_at
 
 #: Form fields that are not the record's own values.
@@ -127,8 +128,20 @@ def _same(view, mapper, name: str, key: str, stored, current_plain) -> bool:
     return stored == current_plain
 
 
-def prepare(view, model, number: int) -> VersionRestore:
-    """What restoring version `number` would change. Refused if there is no such version."""
+def record_for_version(view, object_id: str):
+    """The record whose version is to be restored; refused when it is deleted (it comes back
+    from the trash first) or unknown."""
+    model = view.get_one(object_id)  # None for an id that cannot be one
+    if model is None:
+        code = "NOT_DELETED_YET" if deleted_entry(view.model.__name__, object_id) else \
+            "NOT_A_RECORD"
+        raise RestoreRefused(code, entity=model_label(view.model), id=object_id)
+    return model
+
+
+def prepare(view, model, number: int, form=None) -> VersionRestore:
+    """What restoring version `number` would change, field by field of the edit form (built
+    here unless given). Refused if there is no such version."""
     object_id = str(view.get_pk_value(model))
     entries = record_entries(view.model.__name__, object_id)
     state = state_at(entries, number)
@@ -136,7 +149,7 @@ def prepare(view, model, number: int) -> VersionRestore:
         raise RestoreRefused("NO_SUCH_VERSION", record=model, number=number)
     mapper = inspect(type(model))
     plan = VersionRestore(number)
-    for form_field in edit_form(view, model):
+    for form_field in form if form is not None else edit_form(view, model):
         name = form_field.name
         key = _stored_key(mapper, name)
         current = _current_plain(model, key)
@@ -156,14 +169,14 @@ def prepare(view, model, number: int) -> VersionRestore:
 def restore_version(view, model, number: int, seen_version=None) -> VersionRestore:
     """Save version `number`'s values through the edit form. `seen_version`: the version the
     confirmation was shown for; a record changed since is refused, as a stale edit is."""
-    plan = prepare(view, model, number)
+    form = edit_form(view, model)
+    plan = prepare(view, model, number, form)
     if seen_version is not None and str(seen_version) != str(getattr(model, "version", "")):
         change = last_change([(view.model.__name__, view.get_pk_value(model))])
         raise RestoreRefused("STALE", record=model, who=change.actor if change else "?")
     if not plan.changes:
         raise RestoreRefused("NOTHING_TO_RESTORE", number=number)
     mapper = inspect(type(model))
-    form = edit_form(view, model)
     for change in plan.changes:
         form[change.name].data = _restored_value(view, mapper, change.name, change.key,
                                                  change.value)

@@ -15,11 +15,11 @@ from admin_app.models import ImportRun
 
 from . import access
 from .history import RecordPages, may_see_history, view_for_entity
-from .restore_deleted import model_label, restore_deleted
+from .restore_deleted import restore_deleted
 from .restore_text import (IMPORT_UNDONE, NEW_PASSWORD_NEEDED, RESTORED_DELETED,
                            RESTORED_VERSION, RESTORED_WITH_CHILDREN, SECRETS_NOT_RESTORED,
                            UNKNOWN_FIELDS, RestoreRefused)
-from .restore_version import prepare, restore_version
+from .restore_version import prepare, record_for_version, restore_version
 from .screens import screens
 from .undo_import import undo_import
 
@@ -60,10 +60,10 @@ class RestoreView(RecordPages):
         refused = self._fresh_sign_in(view)
         if refused is not None:
             return refused
-        model = view.get_one(object_id)
-        if model is None:
-            flash(str(RestoreRefused("NOT_A_RECORD", entity=model_label(view.model),
-                                     id=object_id)), "error")
+        try:
+            model = record_for_version(view, object_id)
+        except RestoreRefused as refusal:
+            flash(str(refusal), "error")
             return redirect(url_for("history.trash", entity=entity))
         try:
             if request.method == "POST":
