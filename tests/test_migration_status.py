@@ -215,9 +215,12 @@ def test_branch_and_merge_points_in_history(backend, app, admin_client, configur
 
 def test_unreachable_postgres_within_timeout_others_still_shown(
         backend, app, admin_client, database, configure, caplog):
-    configure({"bom": database(UP_TO_DATE),
-               "fora": CLOSED_PORT_URL,
-               "outro": database(PENDING)})
+    reachable = {"bom": database(UP_TO_DATE), "outro": database(PENDING)}
+    # "outro"'s plan (a scratch database: bench/, not this test) built once beforehand, so
+    # the time below is what the unreachable environment costs the page.
+    configure(reachable)
+    page(admin_client)
+    configure({**reachable, "fora": CLOSED_PORT_URL})
     caplog.set_level(logging.WARNING)
     started = time.monotonic()
     html = page(admin_client)
