@@ -102,7 +102,7 @@ FILTER_CATEGORY = "Categoria 007"
 TIMEOUT = 900  # seconds; a full export of a million rows may take minutes
 HEADER_LINK = re.compile(r'<th class="column-header col-([\w-]+)">\s*<a href="([^"]+)"')
 EXPORT_LINK = re.compile(r'href="([^"]*/export/csv/[^"]*)"')
-CELL = r'<td class="col-{}">\s*(.*?)\s*</td>'
+CELL = r'<td class="col-{}"[^>]*>\s*(.*?)\s*</td>'
 
 # Targets of issue 8: ours p50 in ms and the speed-up over stock Flask-Admin (judged on the
 # plain copy, shown on the same database too), per scenario key.
@@ -185,7 +185,7 @@ class Client:
 
 def rows_shown(text: str, column: str) -> int:
     """Rows of a list page: its cells of `column` (a list column of that screen)."""
-    return text.count(f'<td class="col-{column}">')
+    return text.count(f'<td class="col-{column}"')
 
 
 def cells(text: str, column: str) -> list[str]:

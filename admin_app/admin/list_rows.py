@@ -23,7 +23,7 @@ LINKS = {
 @dataclass
 class ListRow:
     pk: str
-    cells: list          # (column name, formatted value) in list order
+    cells: list          # (column name, label, formatted value) in list order
     links: list          # (url, title, icon class) of the view/edit actions
     version: object      # the row's version, posted with its delete (optimistic locking)
 
@@ -44,7 +44,7 @@ def prepare_rows(view, rows, actions, return_url: str) -> list[ListRow]:
         endpoint, icon = LINKS[type(action)]
         links.append((view.get_url(endpoint), str(action.title or ""), icon))
     tail = "&" + urlencode({"url": return_url}) if return_url else ""
-    columns = [name for name, _label in view._list_columns]
+    columns = [(name, str(label)) for name, label in view._list_columns]
     formatters, type_formatters = view.column_formatters, view.column_type_formatters
     prepared = []
     for row in rows:
@@ -53,8 +53,9 @@ def prepare_rows(view, rows, actions, return_url: str) -> list[ListRow]:
         prepared.append(ListRow(
             pk=pk,
             # formatters get no Jinja context here (none of this app's uses it)
-            cells=[(name, view._get_list_value(None, row, name, formatters, type_formatters))
-                   for name in columns],
+            cells=[(name, label,
+                    view._get_list_value(None, row, name, formatters, type_formatters))
+                   for name, label in columns],
             links=[(f"{base}?id={key}{tail}", title, icon) for base, title, icon in links],
             version=getattr(row, "version", None),
         ))

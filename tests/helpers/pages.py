@@ -17,7 +17,7 @@ def cells(response, column: str) -> list[str]:
     """The text of every list cell of `column` (Flask-Admin's `col-<name>` cells)."""
     body = response.get_data(as_text=True)
     return [text_of(c) for c in
-            re.findall(r'<td class="col-%s">(.*?)</td>' % re.escape(column), body, re.S)]
+            re.findall(r'<td class="col-%s"[^>]*>(.*?)</td>' % re.escape(column), body, re.S)]
 
 
 def alerts(response) -> list[tuple[str, str]]:
