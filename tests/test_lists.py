@@ -165,12 +165,12 @@ def test_sorting_by_a_related_column_pages_through_every_row(app, admin_client, 
     for endpoint, header, extra, column, expected in cases:
         page, _ = list_page(admin_client, f"/admin/{endpoint}/")
         link = unescape(re.search(rf'href="([^"]*sort=\d+[^"]*)"[^>]*>\s*{header}', page)[1])
-        shown = []
-        for number in range(4):
+        shown, expected = [], list(db.session.scalars(expected))
+        for number in range(-(-len(expected) // 20)):
             url = f"{link}{'&desc=1' if descending else ''}{extra}&page_size=20&page={number}"
             shown += re.findall(rf'<td class="col-{column}"[^>]*>\s*(.*?)\s*</td>',
                                 list_page(admin_client, url)[0], re.S)
-        assert shown == list(db.session.scalars(expected)), (endpoint, extra)
+        assert shown == expected, (endpoint, extra)
 
 
 def _directed(descending: bool, *columns):

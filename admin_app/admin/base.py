@@ -18,6 +18,7 @@ from admin_app import search as text_search
 from admin_app.rules import BusinessRuleError
 
 from . import access, list_rows, listing, pager
+from .jumps import ListJumps, marked
 from .ajax import IndexedAjaxLoader
 from .errors import describe_integrity_error
 from .fields import GestaoModelConverter, is_id
@@ -30,7 +31,7 @@ from .options import screen_labels
 from .references import blocking_references
 
 
-class GestaoModelView(ExportScreens, ImportScreens, ModelView):
+class GestaoModelView(ListJumps, ExportScreens, ImportScreens, ModelView):
     """Base of every generated screen."""
 
     #: Roles that may list, see details and export.
@@ -146,10 +147,10 @@ class GestaoModelView(ExportScreens, ImportScreens, ModelView):
         keyset = listing.keyset_ready(keys, self.model.__table__)
         by_parent = not keyset and listing.parent_ordered(
             keys, db.session.get_bind().dialect.name)
-        wanted = listing.PageRequest.from_args(request.args, page or 0)
+        wanted = self.page_request(query, keys, page or 0, page_size, keyset)
         rows, count = listing.read_page(query, keys, wanted, page_size, count, keyset,
                                         unsorted if by_parent else None)
-        return count, rows
+        return count, marked(rows, keys, keyset)
 
     def prepare_rows(self, rows, actions, return_url):
         """The page's rows as list.html prints them (see list_rows.py)."""
@@ -161,6 +162,10 @@ class GestaoModelView(ExportScreens, ImportScreens, ModelView):
         if template == self.list_template:
             rows, count = kwargs.get("data"), kwargs.get("count")
             kwargs["keyset_pager"] = pager.list_pager(getattr(rows, "edges", None), count)
+            kwargs["letter_index"] = self.letter_index(rows)
+            if pager.has_pages(rows, kwargs.get("num_pages")):
+                kwargs["page_box_fields"] = pager.kept_fields()
+            self.say_past_end(rows)
             if isinstance(count, listing.ListCount) and count:
                 kwargs["count"] = pager.count_words(count)
         return super().render(template, **kwargs)

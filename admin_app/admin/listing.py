@@ -20,6 +20,7 @@ from sqlalchemy import desc, func, literal, select, text, true, tuple_
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
+from . import page_map
 from .paging import decode_cursor, encode_cursor
 
 #: Filtered lists are counted exactly up to this many rows. PostgreSQL gives an estimate
@@ -30,7 +31,9 @@ COUNT_LIMITS = {"postgresql": 1_000, "sqlite": 10_000}
 #: Unfiltered tables whose statistics say more rows than this get the estimate (an exact
 #: count reads the whole of a table's smallest index: 3.5 ms a million rows on SQLite).
 ESTIMATE_ABOVE = 100_000
-CURSOR_ARGS = ("page", "after", "before", "last")
+#: larger page numbers are read as this one: past any list's end, an OFFSET still in 64 bits
+MAX_PAGE = 10**15
+CURSOR_ARGS = ("page", "after", "before", "last", "letter", "goto")
 
 
 class ListCount(int):
@@ -150,6 +153,8 @@ class PageRequest:
     after: str | None = None
     before: str | None = None
     last: bool = False
+    #: the 1-based page asked for when it lies past the list's end (the last page is shown)
+    past_end: int | None = None
 
     @classmethod
     def from_args(cls, args, page: int = 0) -> "PageRequest":
@@ -175,6 +180,7 @@ class Page(list):
     screen may hang what its rows need while they render on it (the audit list's
     referenced records)."""
     edges: Edges | None = None
+    past_end: int | None = None
 
 
 def parent_ordered(keys: list[SortKey], dialect: str) -> bool:
@@ -209,46 +215,74 @@ def _rows_by_parent(query, unsorted, keys: list[SortKey], limit: int, offset: in
     return [found[i] for i in ids if i in found]
 
 
+def _numbered_page(query, keys: list[SortKey], page: int, page_size: int, keyset: bool):
+    """Page `page` (0-based) plus one row, or PAST_END. A deep page of a keyset list starts
+    from the page map's nearest checkpoint (page_map.py) instead of OFFSET's long walk."""
+    offset = min(page, MAX_PAGE) * page_size
+    table = keys[-1].column.property.columns[0].table.name
+    jump = page_map.checkpoint(query.session, query, keys, table, offset) if keyset else None
+    if jump is page_map.PAST_END:
+        return jump
+    if jump is not None:
+        values, offset = jump
+        query = query.filter(*_after(keys, values))
+    return query.order_by(*order_clauses(keys)).limit(page_size + 1) \
+        .offset(offset or None).all()
+
+
 def read_page(query, keys: list[SortKey], wanted: PageRequest, page_size: int, count,
               keyset: bool, unsorted=None) -> tuple[Page, ListCount | None]:
     """The rows of the requested page (with their edges, for a keyset list) and the count
     (made exact when the page shows every row there is). `unsorted`: the list's query
-    before its sort, for a page read parent by parent (see parent_ordered)."""
+    before its sort, for a page read parent by parent (see parent_ordered). A numbered
+    page past the list's end shows the last page (and says so: `past_end`)."""
+    rows, page, has_previous, has_next = _read_rows(query, keys, wanted, page_size, keyset,
+                                                    unsorted)
+    numbered = not (wanted.after or wanted.before or wanted.last)
+    if numbered and (rows is page_map.PAST_END or (wanted.page and not rows)):
+        pages = -(-int(count) // page_size) if count else 1
+        wanted = PageRequest(last=True, past_end=wanted.page + 1) if keyset \
+            else PageRequest(page=max(pages - 1, 0), past_end=wanted.page + 1)
+        rows, page, has_previous, has_next = _read_rows(query, keys, wanted, page_size,
+                                                        keyset, unsorted)
+        rows = [] if rows is page_map.PAST_END else rows
+    if count is not None and count.kind != "exact" and not has_previous and not has_next:
+        count = ListCount(len(rows))  # one page holds them all: the estimate was wrong
+    rows = Page(rows)
+    rows.past_end = wanted.past_end
+    if keyset:
+        rows.edges = _edges(rows, keys, wanted, page, page_size, count, has_previous, has_next)
+    return rows, count
+
+
+def _read_rows(query, keys, wanted: PageRequest, page_size: int, keyset: bool, unsorted):
+    """(rows, page number, has previous, has next) of the requested page; rows may be
+    PAST_END for a numbered page the page map knows to lie past the end."""
     page, after, before, last = wanted.page, wanted.after, wanted.before, wanted.last
     values = None
     if keyset and (after or before):
         values = decode_cursor(after or before, len(keys))
     if not keyset and unsorted is not None:
-        rows = _rows_by_parent(query, unsorted, keys, page_size + 1, page * page_size)
-        has_next, has_previous = len(rows) > page_size, bool(page)
-        rows = rows[:page_size]
-    elif not keyset or (values is None and not last):
+        rows = _rows_by_parent(query, unsorted, keys, page_size + 1,
+                               min(page, MAX_PAGE) * page_size)
+        return rows[:page_size], page, bool(page), len(rows) > page_size
+    if not keyset or (values is None and not last):
         if keyset:
             page = page if not (after or before) else 0
-        rows = query.order_by(*order_clauses(keys)).limit(page_size + 1) \
-            .offset(page * page_size if page else None).all()
-        has_next, has_previous = len(rows) > page_size, bool(page)
-        rows = rows[:page_size]
-    elif last:
+        rows = _numbered_page(query, keys, page, page_size, keyset)
+        if rows is page_map.PAST_END:
+            return rows, page, bool(page), False
+        return rows[:page_size], page, bool(page), len(rows) > page_size
+    if last:
         rows = query.order_by(*order_clauses(keys, reverse=True)).limit(page_size + 1).all()
-        has_next, has_previous = False, len(rows) > page_size
-        rows = rows[:page_size][::-1]
-    elif after:
+        return rows[:page_size][::-1], page, len(rows) > page_size, False
+    if after:
         rows = query.filter(*_after(keys, values)).order_by(*order_clauses(keys)) \
             .limit(page_size + 1).all()
-        has_next, has_previous = len(rows) > page_size, True
-        rows = rows[:page_size]
-    else:
-        rows = query.filter(*_after(keys, values, reverse=True)) \
-            .order_by(*order_clauses(keys, reverse=True)).limit(page_size + 1).all()
-        has_next, has_previous = True, len(rows) > page_size
-        rows = rows[:page_size][::-1]
-    if count is not None and count.kind != "exact" and not has_previous and not has_next:
-        count = ListCount(len(rows))  # one page holds them all: the estimate was wrong
-    rows = Page(rows)
-    if keyset:
-        rows.edges = _edges(rows, keys, wanted, page, page_size, count, has_previous, has_next)
-    return rows, count
+        return rows[:page_size], page, True, len(rows) > page_size
+    rows = query.filter(*_after(keys, values, reverse=True)) \
+        .order_by(*order_clauses(keys, reverse=True)).limit(page_size + 1).all()
+    return rows[:page_size][::-1], page, len(rows) > page_size, True
 
 
 def _edges(rows, keys, wanted: PageRequest, page, page_size, count, has_previous,

@@ -21,11 +21,25 @@ class ListPager:
     page_label: str
 
 
-def _list_url(**changes) -> str:
+def list_url(**changes) -> str:
     """This list's URL with its search, filters and sort, at another page."""
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in CURSOR_ARGS}
     args.update({k: v for k, v in changes.items() if v is not None})
     return url_for(".index_view", **args)
+
+
+def kept_fields() -> list[tuple[str, str]]:
+    """The list's search, filters, sort and page size, as the page box's hidden fields."""
+    return [(name, value) for name, values in request.args.lists() if name not in CURSOR_ARGS
+            for value in values]
+
+
+def has_pages(rows, num_pages) -> bool:
+    """Whether the list has more than one page (a page box is then worth showing)."""
+    edges = getattr(rows, "edges", None)
+    if edges is not None:
+        return edges.has_next or edges.has_previous
+    return bool(num_pages and num_pages > 1)
 
 
 def _number(value: int) -> str:
@@ -54,11 +68,11 @@ def list_pager(edges: Edges | None, count: ListCount | None) -> ListPager | None
         label = gettext("Page %(page)s of about %(pages)s", page=number,
                         pages=_number(edges.pages))
     return ListPager(
-        first_url=_list_url() if edges.has_previous else None,
-        previous_url=_list_url(before=edges.previous_cursor, page=str(max(edges.page - 1, 0)))
+        first_url=list_url() if edges.has_previous else None,
+        previous_url=list_url(before=edges.previous_cursor, page=str(max(edges.page - 1, 0)))
         if edges.previous_cursor else None,
-        next_url=_list_url(after=edges.next_cursor, page=str(edges.page + 1))
+        next_url=list_url(after=edges.next_cursor, page=str(edges.page + 1))
         if edges.next_cursor else None,
-        last_url=_list_url(last="1") if edges.has_next else None,
+        last_url=list_url(last="1") if edges.has_next else None,
         page_label=label,
     )
