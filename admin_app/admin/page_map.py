@@ -22,9 +22,9 @@ from sqlalchemy import desc, event, func, select, text
 from sqlalchemy.orm import Session
 
 #: a checkpoint every STRIDE rows: a deep page reads at most this many rows past one
-STRIDE = 1_000
+STRIDE = 500
 #: pages starting before this row are read with a plain OFFSET (as cheap as a map lookup)
-DIRECT_ROWS = 5_000
+DIRECT_ROWS = 500
 #: how far a first build walks at least (one walk then serves every nearer jump)
 FIRST_WALK = 100_000
 TTL_SECONDS = 60
