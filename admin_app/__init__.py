@@ -71,6 +71,7 @@ def register_admin(app: Flask) -> None:
     from .jobs.tasks import WORK
     from .admin.migrations import MigrationsView
     from .admin.restore_views import RestoreView
+    from .admin.saved_view_pages import SavedViewPages
     from .admin.registry import register_model_views
 
     admin = Admin(
@@ -85,6 +86,8 @@ def register_admin(app: Flask) -> None:
                                url="/admin/history"))
     admin.add_view(RestoreView(name=lazy_gettext("Restore"), endpoint="restore",
                                url="/admin/restore"))
+    admin.add_view(SavedViewPages(name=lazy_gettext("Saved views"), endpoint="listviews",
+                                  url="/admin/listviews"))
     admin.add_view(MigrationsView())
     admin.add_view(JobsView())
     app.extensions[WORK] = job_work.run

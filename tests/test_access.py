@@ -26,12 +26,14 @@ from admin_app.demo import random_cnpj, random_cpf
 from admin_app.extensions import db
 from admin_app.models import Category, ImportRun, Job, Role
 from admin_app.models.base import utcnow
+from admin_app.models.list_views import SavedView
 from admin_app.models.signin import FAILURE, LoginLockout, SignInEvent
 from tests import factories as f
 from tests.helpers.auth import csrf_token, make_user
 
 LOGIN, DENIED, OK, ABSENT = "login", "403", "ok", "404"
 TO_AUDIT = "302 /admin/auditentry/"
+TO_DASHBOARD = "302 /admin/"
 ROLES = ("anonymous", "reader", "editor", "admin")
 
 # ---------------------------------------------------------------------------------------------
@@ -310,6 +312,17 @@ EXPECTED = {
         "audit restore deleted":    (LOGIN,  DENIED, DENIED, DENIED),
         "customer import undo":     (LOGIN,  DENIED, OK,     OK),
     },
+    # Saved views and columns of a list (issue 19): whoever may see the list, for themselves;
+    # a view is removed by its owner only (each role removes one of its own here).
+    "listviews": {
+        "index":                       (LOGIN,  TO_DASHBOARD, TO_DASHBOARD, TO_DASHBOARD),
+        "customer view save":          (LOGIN,  OK,     OK,     OK),
+        "user view save":              (LOGIN,  DENIED, DENIED, OK),
+        "customer view default":       (LOGIN,  OK,     OK,     OK),
+        "customer view default clear": (LOGIN,  OK,     OK,     OK),
+        "customer view delete":        (LOGIN,  OK,     OK,     OK),
+        "customer view columns":       (LOGIN,  OK,     OK,     OK),
+    },
     # Migration status (DESIGN.md: administrators only).
     "migrations": {
         "status page":        (LOGIN,  DENIED, DENIED, OK),
@@ -347,6 +360,12 @@ OPERATIONS = {
     "audit restore deleted": ("POST", "AuditEntry/{auditentry}/"),
     "customer import undo": ("POST", "import/{applied_import}/"),
     "user trash": ("GET", "User/trash/"),
+    "customer view save": ("POST", "customer/save"),
+    "user view save": ("POST", "user/save"),
+    "customer view default": ("POST", "customer/{saved_view}/default"),
+    "customer view default clear": ("POST", "customer/default/clear"),
+    "customer view delete": ("POST", "customer/{own_view}/delete"),
+    "customer view columns": ("POST", "customer/columns"),
     "status page": ("GET", ""),
     "status.json": ("GET", "status.json"),
     "import GET": ("GET", "import/"),
@@ -375,6 +394,10 @@ ROUTE_OPERATIONS = {
     "history.trash": "customer trash",
     "restore.index": "index", "restore.version": "customer restore version",
     "restore.import_run": "customer import undo", "restore.deleted": "customer restore deleted",
+    "listviews.index": "index", "listviews.save": "customer view save",
+    "listviews.make_default": "customer view default",
+    "listviews.clear_default": "customer view default clear",
+    "listviews.delete": "customer view delete", "listviews.columns": "customer view columns",
     "migrations.index": "status page", "migrations.status_json": "status.json",
 }
 
@@ -457,6 +480,26 @@ def records(app):
         db.session.delete(record)
     db.session.commit()
     ids["applied_import"] = _applied_import()
+    # A view of the customer list shared by another user (anyone may make it their default;
+    # each role removes a view of its own, saved first: see _prepared).
+    shared = SavedView(owner_id=ids["user"], list_endpoint="customer", name="Compartilhada",
+                       query="search=a", shared=True)
+    db.session.add(shared)
+    db.session.commit()
+    ids["saved_view"] = ids["own_view"] = shared.id
+    return ids
+
+
+def _prepared(client, operation, ids) -> dict:
+    """What an allowed write needs first, done by the same user: a view of their own to
+    remove, a default to clear."""
+    token = {"csrf_token": csrf_token(client)}
+    if operation == "customer view delete":
+        client.post("/admin/listviews/customer/save", data={**token, "name": "Minha"})
+        own = db.session.scalar(select(SavedView.id).where(SavedView.name == "Minha"))
+        return {**ids, "own_view": own}
+    if operation == "customer view default clear":
+        client.post(f"/admin/listviews/customer/{ids['saved_view']}/default", data=token)
     return ids
 
 
@@ -550,16 +593,25 @@ IMPORT_FILES = {
 }
 
 
+# The forms of the POSTs that post the same whatever the screen.
+FIXED_PAYLOADS = {
+    **dict.fromkeys(("import apply", "customer restore deleted", "user restore deleted",
+                     "audit restore deleted", "customer import undo", "customer view default",
+                     "customer view default clear", "customer view delete"), {}),
+    "customer restore version POST": {"version": "2"},
+    "customer view save": {"name": "Visão do teste", "query": "search=a"},
+    "user view save": {"name": "Visão do teste", "query": "search=a"},
+    "customer view columns": {"column": "name", "action": "save"},
+}
+
+
 def payload(endpoint, operation, ids) -> dict:
     target = str(ids.get(endpoint))
     if operation == "import POST":
         content = IMPORT_FILES.get(endpoint, IMPORT_FILES["customer"])(ids)
         return {"file": (io.BytesIO(content.encode()), "importado.csv")}
-    if operation in ("import apply", "customer restore deleted", "user restore deleted",
-                     "audit restore deleted", "customer import undo"):
-        return {}
-    if operation == "customer restore version POST":
-        return {"version": "2"}
+    if operation in FIXED_PAYLOADS:
+        return dict(FIXED_PAYLOADS[operation])
     if operation in ("create POST", "edit POST"):
         return _form(endpoint, ids)
     if operation == "delete POST":
@@ -627,6 +679,7 @@ def test_matrix_row(app, actors, records, endpoint, role, expected):
 def test_matrix_allowed_write(app, actors, records, endpoint, operation, role):
     """An allowed POST answers 200/302 and, its payload being valid, writes."""
     client = actors(role)
+    records = _prepared(client, operation, records)
     url = _url(endpoint, operation, records)
     data = {**payload(endpoint, operation, records), "csrf_token": csrf_token(client)}
     before = snapshot()

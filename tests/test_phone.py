@@ -59,11 +59,13 @@ def test_a_list_row_is_a_card_naming_each_value(phone):
 
 def test_a_desktop_list_stays_a_table(browser, live):
     context = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto(live.url + "/login")
     page.fill("#email", ADMIN)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
     page.goto(live.url + "/admin/customer/")
     cells = page.locator("table.model-list tbody tr").first.locator("td")
     assert cells.nth(2).bounding_box()["y"] == cells.nth(3).bounding_box()["y"]

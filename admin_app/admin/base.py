@@ -19,6 +19,7 @@ from admin_app.rules import BusinessRuleError
 
 from . import access, list_rows, listing, pager
 from .jumps import ListJumps, marked
+from .saved_view_pages import SavedViewsOnList
 from .ajax import IndexedAjaxLoader
 from .errors import describe_integrity_error
 from .fields import GestaoModelConverter, is_id
@@ -31,7 +32,7 @@ from .options import screen_labels
 from .references import blocking_references
 
 
-class GestaoModelView(ListJumps, ExportScreens, ImportScreens, ModelView):
+class GestaoModelView(SavedViewsOnList, ListJumps, ExportScreens, ImportScreens, ModelView):
     """Base of every generated screen."""
 
     #: Roles that may list, see details and export.
@@ -166,6 +167,7 @@ class GestaoModelView(ListJumps, ExportScreens, ImportScreens, ModelView):
             if pager.has_pages(rows, kwargs.get("num_pages")):
                 kwargs["page_box_fields"] = pager.kept_fields()
             self.say_past_end(rows)
+            kwargs.update(self.saved_view_context())
             if isinstance(count, listing.ListCount) and count:
                 kwargs["count"] = pager.count_words(count)
         return super().render(template, **kwargs)
@@ -246,7 +248,7 @@ class GestaoModelView(ListJumps, ExportScreens, ImportScreens, ModelView):
         if self.writes_need_fresh_sign_in and (
                 wanted in access.WRITE_ACTIONS or name == "action_view"):
             return access.fresh_sign_in_or_verify(self._page_after_verify(name))
-        return None
+        return self.open_default_view(name)
 
     def _page_after_verify(self, view_name: str) -> str:
         """Where the password confirmation comes back to: the form asked for, or the list

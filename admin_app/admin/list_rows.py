@@ -44,7 +44,8 @@ def prepare_rows(view, rows, actions, return_url: str) -> list[ListRow]:
         endpoint, icon = LINKS[type(action)]
         links.append((view.get_url(endpoint), str(action.title or ""), icon))
     tail = "&" + urlencode({"url": return_url}) if return_url else ""
-    columns = [(name, str(label)) for name, label in view._list_columns]
+    shown = view.shown_column_names()
+    columns = [(name, str(label)) for name, label in view._list_columns if name in shown]
     formatters, type_formatters = view.column_formatters, view.column_type_formatters
     prepared = []
     for row in rows:

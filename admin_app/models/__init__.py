@@ -11,6 +11,7 @@ from .sales import Order, OrderItem
 from .stock import StockMovement
 from .transfer import ImportRun
 from .jobs import Job
+from .list_views import ListPreference, SavedView  # noqa: F401  (own registry)
 from . import lifecycle  # noqa: F401  (session listeners for the rules)
 
 # Tables people delete records from: on SQLite an id is never handed out again, so a deleted
