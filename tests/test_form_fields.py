@@ -22,7 +22,7 @@ from admin_app.extensions import db
 from admin_app.models import AuditEntry, FinancialEntry, Order
 from tests.factories import CustomerFactory, FinancialEntryFactory, OrderFactory, ProductFactory
 from tests.helpers.data import count, fresh, snapshot
-from tests.helpers.forms import landed, read_form, submit
+from tests.helpers.forms import filter_arg, landed, read_form, submit
 from tests.helpers.pages import alerts, cells, field_errors
 from tests.helpers.words import said
 
@@ -241,3 +241,20 @@ def test_a_posted_total_is_ignored_the_server_computes_it(admin_client):
         "total": "0", "items_total": "99999,99"}))
     assert [k for k, _ in alerts(page)] == ["success"], alerts(page)
     assert fresh(Order)[0].items_total == Decimal("59.70")
+
+
+def test_list_date_filters_still_read_what_their_pickers_write(admin_client):
+    """The lists' date filters keep Flask-Admin's ISO boxes (bs4_filters.js sets their
+    format): the forms' dd/mm/aaaa does not reach them."""
+    FinancialEntryFactory(description="Março", due_date=date(2026, 3, 5))
+    FinancialEntryFactory(description="Abril", due_date=date(2026, 4, 5))
+    OrderFactory(ordered_at=datetime(2026, 3, 1, 12, 0), notes="cedo")
+    OrderFactory(ordered_at=datetime(2026, 3, 20, 12, 0), notes="tarde")
+    arg = filter_arg(current_app, "financialentry", "due_date", "DateEqualFilter")
+    page = admin_client.get(f"/admin/financialentry/?{arg}=2026-03-05")
+    assert cells(page, "description") == ["Março"]
+    arg = filter_arg(current_app, "order", "ordered_at", "DateTimeGreaterFilter")
+    page = admin_client.get(f"/admin/order/?{arg}=2026-03-10+00:00:00")
+    assert page.status_code == 200
+    assert [o.notes for o in fresh(Order)
+            if o.number in cells(page, "number")] == ["tarde"]
