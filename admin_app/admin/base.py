@@ -50,6 +50,8 @@ class GestaoModelView(SavedViewsOnList, ListJumps, ExportScreens, ImportScreens,
     label = None
     #: Search terms made of digits and . - / (a formatted CPF/CNPJ) are searched digits-only.
     search_digits_only = False
+    #: The items' subtotals and the total shown live in the form (a `LiveTotal`), or None.
+    live_total = None
 
     form_base_class = CsrfForm
     model_form_converter = GestaoModelConverter
@@ -64,6 +66,7 @@ class GestaoModelView(SavedViewsOnList, ListJumps, ExportScreens, ImportScreens,
     form_excluded_columns = ("created_at", "updated_at", "version")
     column_export_exclude_list = ("version",)
     list_template = "admin/gestao/list.html"
+    create_template = "admin/gestao/create.html"
     edit_template = "admin/gestao/edit.html"
     details_template = "admin/gestao/details.html"
     details_modal = False

@@ -1,19 +1,24 @@
-"""Form fields that speak the user's locale: `1.234,56` in Portuguese, `1,234.56` in English."""
+"""Form fields that speak the user's locale: `1.234,56` in Portuguese, `1,234.56` in English
+(dates: date_fields.py)."""
 
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from babel.numbers import NumberFormatError, format_decimal, get_currency_symbol, parse_decimal
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
-from flask_admin.form.fields import DateTimeField as AdminDateTimeField
-from flask_babel import get_locale, to_user_timezone, to_utc
+from flask_babel import get_locale
 from wtforms import fields
 from wtforms.widgets import TextInput
 
-from admin_app.formats import read_typed_number
+from admin_app.formats import CURRENCY, read_typed_number
 from admin_app.i18n import lazy_gettext as _l
 from admin_app.rules.documents import format_document
+
+from .date_fields import LocalDateTimeField, LocaleDateField
+
+MONEY_SCALE = 2  # Numeric(12, 2): money, as the lists' formatters take it
 
 
 class LocaleDecimalField(fields.DecimalField):
@@ -79,21 +84,32 @@ class LocaleDecimalField(fields.DecimalField):
                 raise ValueError(str(_l("The number is too large."))) from None
 
 
-class LocalDateTimeField(AdminDateTimeField):
-    """Shown and typed in the user's time zone (America/Sao_Paulo by default), stored in UTC
-    like every other timestamp, so the form agrees with lists and details."""
+class MoneyInput(TextInput):
+    """The currency's symbol before the box (Bootstrap's input group). The group carries the
+    field's `is-invalid`, so Bootstrap still shows the error printed after it."""
+
+    def __call__(self, field, **kwargs):
+        group = "input-group is-invalid" if field.errors else "input-group"
+        return Markup('<div class="{}"><div class="input-group-prepend">'
+                      '<span class="input-group-text">{}</span></div>{}</div>').format(
+            group, get_currency_symbol(CURRENCY, locale=get_locale()),
+            super().__call__(field, **kwargs))
+
+
+class MoneyField(LocaleDecimalField):
+    """Money (scale 2) shown as the list writes it but without the symbol, which the box
+    carries: `1.234,56`. Typed with or without grouping, with or without the symbol."""
+
+    widget = MoneyInput()
 
     def _value(self):
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        if self.data is None:
-            return ""
-        return to_user_timezone(self.data).strftime(self.format[0])
+        if self.raw_data or self.data is None:
+            return super()._value()
+        return format_decimal(self.data, format="#,##0.00", locale=get_locale())
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None:
-            self.data = to_utc(self.data)
+        symbol = get_currency_symbol(CURRENCY, locale=get_locale())
+        super().process_formdata([value.replace(symbol, "").strip() for value in valuelist])
 
 
 class GestaoModelConverter(AdminModelConverter):
@@ -101,11 +117,16 @@ class GestaoModelConverter(AdminModelConverter):
     def convert_datetime(self, field_args, **extra):
         return LocalDateTimeField(**field_args)
 
+    @converts("Date")
+    def convert_date(self, field_args, **extra):
+        return LocaleDateField(**field_args)
+
     @converts("Numeric")
     def handle_decimal_types(self, column, field_args, **extra):
-        return LocaleDecimalField(scale=getattr(column.type, "scale", None),
-                                  precision=getattr(column.type, "precision", None),
-                                  **field_args)
+        scale = getattr(column.type, "scale", None)
+        field_class = MoneyField if scale == MONEY_SCALE else LocaleDecimalField
+        return field_class(scale=scale, precision=getattr(column.type, "precision", None),
+                           **field_args)
 
 
 class DocumentField(fields.StringField):

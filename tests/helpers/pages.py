@@ -31,10 +31,11 @@ def alerts(response) -> list[tuple[str, str]]:
 
 
 def field_errors(response, field: str) -> list[str]:
-    """The errors shown right under the field `field` of the form."""
+    """The errors shown right under the field `field` of the form (after the input group
+    of a money box, which carries its currency symbol)."""
     body = response.get_data(as_text=True)
     control = r'<(?:input|select|textarea)[^>]*\bid="%s"[^>]*>' % re.escape(field)
-    match = re.search(control + r'(?:.*?</(?:select|textarea)>)?'
+    match = re.search(control + r'(?:.*?</(?:select|textarea)>)?(?:\s*</div>)?'
                       r'\s*<div class="invalid-feedback">(.*?)</div>', body, re.S)
     if not match:
         return []

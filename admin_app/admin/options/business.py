@@ -11,6 +11,7 @@ from wtforms.validators import NumberRange, Optional, Email
 from admin_app.admin.ajax import IndexedAjaxLoader
 from admin_app.admin.fields import DocumentField, is_id
 from admin_app.admin.filters import BelowMinimumFilter
+from admin_app.admin.live_total import LiveTotal
 from admin_app.admin.validators import ValidCnpj, ValidDocument
 from admin_app import words
 from admin_app.extensions import db
@@ -140,6 +141,8 @@ class OrderOptions:
     form_choices = {"status": _choices(order_rules.STATUSES, words.ORDER_STATUS_LABELS)}
     form_args = {"discount": {"validators": NOT_NEGATIVE}}
     form_ajax_refs = {"customer": {"fields": ("name", "document"), "page_size": 10}}
+    live_total = LiveTotal(items="items", quantity="quantity", price="unit_price",
+                           discount="discount")
     inline_models = [(OrderItem, {
         "form_columns": ("id", "product", "quantity", "unit_price"),
         "column_labels": {"product": _l("Product"), "quantity": _l("Quantity"),
