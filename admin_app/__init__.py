@@ -72,6 +72,7 @@ def register_admin(app: Flask) -> None:
     from .admin.migrations import MigrationsView
     from .admin.restore_views import RestoreView
     from .admin.saved_view_pages import SavedViewPages
+    from .admin import error_summary
     from .admin.registry import register_model_views
 
     admin = Admin(
@@ -82,6 +83,7 @@ def register_admin(app: Flask) -> None:
         csp_nonce_generator=headers.csp_nonce,
     )
     register_model_views(app, admin)
+    error_summary.init_app(app)
     admin.add_view(HistoryView(name=lazy_gettext("History"), endpoint="history",
                                url="/admin/history"))
     admin.add_view(RestoreView(name=lazy_gettext("Restore"), endpoint="restore",

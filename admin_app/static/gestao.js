@@ -64,4 +64,49 @@
   };
   nameControls();
   new MutationObserver(nameControls).observe(document.body, {childList: true, subtree: true});
+
+  // A form that did not save: its error summary (templates/admin/gestao/_error_summary.html)
+  // takes the focus, and each invalid control is described by its own message.
+  document.querySelectorAll(".is-invalid").forEach(function (control, index) {
+    var feedback = control.parentElement.querySelector(".invalid-feedback");
+    if (!feedback) return;
+    feedback.id = feedback.id || "error-" + (control.id || index);
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-describedby", feedback.id);
+  });
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      event.preventDefault();
+      var control = target.matches("input, select, textarea") ? target :
+        target.querySelector("input:not([type=hidden]), select, textarea");
+      target.scrollIntoView({block: "center"});
+      (control || target).focus();
+    });
+  }
+
+  // Keyboard shortcuts, away from text boxes: "/" search, "n" new record, "?" the list.
+  var help = document.getElementById("shortcut-help");
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    var typing = event.target.closest("input, textarea, select, [contenteditable]");
+    if (typing) return;
+    if (event.key === "/") {
+      var search = document.querySelector('input[name="search"]');
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+    } else if (event.key === "n") {
+      var create = document.querySelector('.nav-tabs a[href*="/new/"]');
+      if (create) { event.preventDefault(); window.location.href = create.href; }
+    } else if (event.key === "?" && help) {
+      event.preventDefault();
+      help.hidden = !help.hidden;
+      if (!help.hidden) help.focus();
+    } else if (event.key === "Escape" && help && !help.hidden) {
+      help.hidden = true;
+    }
+  });
 })();
