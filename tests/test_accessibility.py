@@ -92,3 +92,36 @@ def test_every_main_page_has_no_serious_violation(admin):
     summary = {url: [(v["id"], v["count"], v["nodes"][:2]) for v in vs]
                for url, vs in found.items()}
     assert not found, summary
+
+
+@pytest.fixture(scope="module")
+def dark(browser, live):
+    """The same pages with the system set to dark (the panel follows it: gestao.css)."""
+    context = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 900},
+                                  bypass_csp=True, color_scheme="dark")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(live.url + "/login")
+    page.fill("#email", ADMIN)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+    yield page, live
+    context.close()
+
+
+def test_dark_mode_follows_the_system_and_keeps_its_contrast(dark):
+    page, served = dark
+    page.goto(served.url + "/admin/customer/")
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(22, 25, 29)"
+    found = {}
+    for url in ["/login"] + main_pages(served):
+        page.goto(served.url + url)
+        violations = axe_violations(page)
+        if violations:
+            found[url] = violations
+    summary = {url: [(v["id"], v["count"], v["nodes"][:2]) for v in vs]
+               for url, vs in found.items()}
+    assert not found, summary
+
