@@ -385,7 +385,8 @@ AJAX_LOOKUPS = {"product": "supplier", "order": "customer", "stockmovement": "pr
 # Flask-Admin view method (or "endpoint.method") -> the operation of the table that walks it.
 ROUTE_OPERATIONS = {
     "index_view": "list", "details_view": "details", "export": "export csv",
-    "create_view": "create GET", "edit_view": "edit GET", "delete_view": "delete POST",
+    "create_view": "create GET", "quick_create_view": "create GET",
+    "edit_view": "edit GET", "delete_view": "delete POST",
     "action_view": "action delete", "ajax_lookup": "ajax lookup", "ajax_update": "ajax update",
     "import_view": "import GET", "import_apply": "import apply",
     "jobs.index": "my jobs", "jobs.job_page": "job page", "jobs.job_status": "job status",

@@ -124,4 +124,3 @@ def test_dark_mode_follows_the_system_and_keeps_its_contrast(dark):
     summary = {url: [(v["id"], v["count"], v["nodes"][:2]) for v in vs]
                for url, vs in found.items()}
     assert not found, summary
-

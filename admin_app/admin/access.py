@@ -24,6 +24,7 @@ VIEW_ACTIONS = {
     "export": "export",
     "ajax_lookup": "list",
     "create_view": "create",
+    "quick_create_view": "create",
     "edit_view": "edit",
     "ajax_update": "edit",
     "delete_view": "delete",

@@ -19,6 +19,7 @@ from admin_app.rules import BusinessRuleError
 
 from . import access, list_rows, listing, pager
 from .jumps import ListJumps, marked
+from .quick_create import QuickCreate
 from .saved_view_pages import SavedViewsOnList
 from .ajax import IndexedAjaxLoader
 from .errors import describe_integrity_error
@@ -32,7 +33,8 @@ from .options import screen_labels
 from .references import blocking_references
 
 
-class GestaoModelView(SavedViewsOnList, ListJumps, ExportScreens, ImportScreens, ModelView):
+class GestaoModelView(SavedViewsOnList, ListJumps, QuickCreate, ExportScreens, ImportScreens,
+                      ModelView):
     """Base of every generated screen."""
 
     #: Roles that may list, see details and export.

@@ -48,6 +48,7 @@ def _label(mapping):
 
 class CustomerOptions:
     label, label_plural, category = _l("Customer"), _l("Customers"), REGISTERS
+    quick_create = True  # a "+" next to its pickers on other forms (quick_create.py)
     column_list = ("name", "document", "email", "phone", "city", "state", "active")
     column_labels = {**COMMON_LABELS, "document": _l("CPF/CNPJ"), "city": _l("City"),
                      "state": _l("State")}
@@ -69,6 +70,7 @@ class CustomerOptions:
 
 class SupplierOptions:
     label, label_plural, category = _l("Supplier"), _l("Suppliers"), REGISTERS
+    quick_create = True  # a "+" next to its pickers on other forms (quick_create.py)
     column_list = ("legal_name", "trade_name", "cnpj", "contact_name", "email", "phone", "active")
     column_labels = {**COMMON_LABELS, "legal_name": _l("Legal name"),
                      "trade_name": _l("Trade name"), "cnpj": _l("CNPJ"),
@@ -90,6 +92,7 @@ class SupplierOptions:
 
 class CategoryOptions:
     label, label_plural, category = _l("Category"), _l("Categories"), CATALOG
+    quick_create = True  # a "+" next to its pickers on other forms (quick_create.py)
     column_list = ("name", "description")
     column_labels = COMMON_LABELS
     column_searchable_list = ("name",)
@@ -101,6 +104,7 @@ class CategoryOptions:
 
 class ProductOptions:
     label, label_plural, category = _l("Product"), _l("Products"), CATALOG
+    quick_create = True  # a "+" next to its pickers on other forms (quick_create.py)
     column_list = ("sku", "name", "category", "supplier", "unit", "price", "stock", "min_stock",
                    "active")
     column_labels = {**COMMON_LABELS, "sku": _l("SKU"), "category": _l("Category"),
