@@ -214,7 +214,10 @@ class Gunicorn:
         self.process = None
 
     def __enter__(self) -> Gunicorn:
-        env = {**os.environ, "DATABASE_URL": self.url, "GESTAO_ENV": "development"}
+        # Exports are timed in the web process: above GESTAO_JOB_ROWS rows the panel hands
+        # them to the worker (a redirect to the job's page), which the bench does not run.
+        env = {**os.environ, "DATABASE_URL": self.url, "GESTAO_ENV": "development",
+               "GESTAO_JOB_ROWS": str(10**9)}
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(self.workers), "--worker-class", "sync",
                    "--timeout", str(TIMEOUT), "--chdir", str(ROOT),
