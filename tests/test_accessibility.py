@@ -11,12 +11,9 @@ Content-Security-Policy for it (the CSP itself is tested in test_browser.py)."""
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from admin_app.admin.screens import screens
-from admin_app.models import Customer
 from tests.helpers.auth import PASSWORD
-from tests.helpers.served import ADMIN, TIMEOUT_MS
+from tests.helpers.served import ADMIN, TIMEOUT_MS, main_pages
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 FAILING = ("serious", "critical")
@@ -43,31 +40,6 @@ def admin(browser, live):
     page.goto(live.url + "/login")
     yield page, live
     context.close()
-
-
-def admin_may(view, write: str) -> bool:
-    return write in view.writes and "admin" in view.write_roles
-
-
-def main_pages(served) -> list[str]:
-    """Every page the issue names, as URLs of the served demo database."""
-    with served.app.app_context():
-        urls = ["/admin/", "/admin/auditentry/", "/admin/migrations/"]
-        for view in screens(served.app).by_endpoint.values():
-            base = f"/admin/{view.endpoint}/"
-            urls.append(base)
-            record = served.query(select(view.model).limit(1))
-            if admin_may(view, "create"):
-                urls.append(base + "new/")
-            if record:
-                pk = view.get_pk_value(record[0][0])
-                urls.append(f"{base}details/?id={pk}")
-                if admin_may(view, "edit"):
-                    urls.append(f"{base}edit/?id={pk}")
-        customer = served.query(select(Customer.id).limit(1))[0][0]
-        urls += [f"/admin/history/Customer/{customer}/", "/admin/history/Customer/trash/",
-                 "/admin/customer/import/", "/admin/jobs/"]
-    return urls
 
 
 def test_login_page_has_no_serious_violation(admin):

@@ -5,8 +5,7 @@ gestao.css) and its pager wraps."""
 import pytest
 
 from tests.helpers.auth import PASSWORD
-from tests.helpers.served import ADMIN, TIMEOUT_MS
-from tests.test_accessibility import main_pages
+from tests.helpers.served import ADMIN, TIMEOUT_MS, main_pages
 
 PHONE = {"width": 390, "height": 844}
 #: how far the page reaches past the phone's width: a phone browser zooms out to show a

@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import select
 
 from admin_app import create_app
 from admin_app.cli import ensure_roles
 from admin_app.demo import seed_demo
+from admin_app.admin.screens import screens
 from admin_app.extensions import db
+from admin_app.models import Customer
 from tests.helpers.auth import make_user
 from tests.helpers.browser import CHROMIUM_ARGS, LiveServer, chromium_path, unavailable
 from tests.helpers.config import TEST_CONFIG
@@ -86,3 +89,28 @@ class Live:
                 return db.session.execute(statement).all()
             finally:
                 db.session.remove()
+
+
+def admin_may(view, write: str) -> bool:
+    return write in view.writes and "admin" in view.write_roles
+
+
+def main_pages(served) -> list[str]:
+    """Every page the issue names, as URLs of the served demo database."""
+    with served.app.app_context():
+        urls = ["/admin/", "/admin/auditentry/", "/admin/migrations/"]
+        for view in screens(served.app).by_endpoint.values():
+            base = f"/admin/{view.endpoint}/"
+            urls.append(base)
+            record = served.query(select(view.model).limit(1))
+            if admin_may(view, "create"):
+                urls.append(base + "new/")
+            if record:
+                pk = view.get_pk_value(record[0][0])
+                urls.append(f"{base}details/?id={pk}")
+                if admin_may(view, "edit"):
+                    urls.append(f"{base}edit/?id={pk}")
+        customer = served.query(select(Customer.id).limit(1))[0][0]
+        urls += [f"/admin/history/Customer/{customer}/", "/admin/history/Customer/trash/",
+                 "/admin/customer/import/", "/admin/jobs/"]
+    return urls
