@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.auth import PASSWORD
-from tests.helpers.served import ADMIN, TIMEOUT_MS, main_pages
+from tests.helpers.served import ADMIN, TIMEOUT_MS, main_pages, signed_in
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 FAILING = ("serious", "critical")
@@ -54,8 +54,12 @@ def test_login_page_has_no_serious_violation(admin):
 
 def test_every_main_page_has_no_serious_violation(admin):
     page, served = admin
+    assert_no_violation(page, served, main_pages(served))
+
+
+def assert_no_violation(page, served, urls: list[str]) -> None:
     found = {}
-    for url in main_pages(served):
+    for url in urls:
         page.goto(served.url + url)
         assert page.get_attribute("html", "lang") == "pt-BR", url
         violations = axe_violations(page)
@@ -69,15 +73,7 @@ def test_every_main_page_has_no_serious_violation(admin):
 @pytest.fixture(scope="module")
 def dark(browser, live):
     """The same pages with the system set to dark (the panel follows it: gestao.css)."""
-    context = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 900},
-                                  bypass_csp=True, color_scheme="dark")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(live.url + "/login")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    context, page = signed_in(browser, live, ADMIN, bypass_csp=True, color_scheme="dark")
     yield page, live
     context.close()
 
@@ -87,12 +83,4 @@ def test_dark_mode_follows_the_system_and_keeps_its_contrast(dark):
     page.goto(served.url + "/admin/customer/")
     background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(22, 25, 29)"
-    found = {}
-    for url in ["/login"] + main_pages(served):
-        page.goto(served.url + url)
-        violations = axe_violations(page)
-        if violations:
-            found[url] = violations
-    summary = {url: [(v["id"], v["count"], v["nodes"][:2]) for v in vs]
-               for url, vs in found.items()}
-    assert not found, summary
+    assert_no_violation(page, served, ["/login"] + main_pages(served))

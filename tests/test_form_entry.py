@@ -13,9 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from admin_app.models import FinancialEntry, Order, OrderItem
-from tests.helpers.auth import PASSWORD
 from tests.helpers.browser import PageWatcher
-from tests.helpers.served import ADMIN, TIMEOUT_MS
+from tests.helpers.served import ADMIN, signed_in
 from tests.helpers.words import brl, pt_of
 
 SAVE = "form.admin-form input[type=submit].btn-primary"
@@ -33,14 +32,7 @@ def watcher():
 @pytest.fixture(scope="module")
 def context(browser, live):
     """A pt-BR browser profile, the administrator logged in once through the form."""
-    context = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(live.url + "/login")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live.url + "/admin/")
+    context, page = signed_in(browser, live, ADMIN)
     page.close()
     yield context
     context.close()

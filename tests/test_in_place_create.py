@@ -11,9 +11,8 @@ from sqlalchemy import select
 
 from admin_app.demo import random_cpf
 from admin_app.models import Customer, Order
-from tests.helpers.auth import PASSWORD
 from tests.helpers.browser import PageWatcher
-from tests.helpers.served import ADMIN, TIMEOUT_MS
+from tests.helpers.served import ADMIN, signed_in
 
 SAVE = "form.admin-form input[type=submit].btn-primary"
 
@@ -29,15 +28,8 @@ def watcher():
 
 @pytest.fixture(scope="module")
 def page(browser, live, watcher):
-    context = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
+    context, page = signed_in(browser, live, ADMIN)
     watcher.watch(page)
-    page.goto(live.url + "/login")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live.url + "/admin/")
     page.base = live.url
     yield page
     context.close()

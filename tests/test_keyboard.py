@@ -4,20 +4,12 @@ the focus and leads to each field (admin_app/static/gestao.js)."""
 
 import pytest
 
-from tests.helpers.auth import PASSWORD
-from tests.helpers.served import ADMIN, TIMEOUT_MS
+from tests.helpers.served import ADMIN, signed_in
 
 
 @pytest.fixture(scope="module")
 def page(browser, live):
-    context = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(live.url + "/login")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    context, page = signed_in(browser, live, ADMIN)
     page.base = live.url
     yield page
     context.close()

@@ -7,9 +7,8 @@ test."""
 
 import pytest
 
-from tests.helpers.auth import PASSWORD
 from tests.helpers.browser import PageWatcher
-from tests.helpers.served import ADMIN, READER, TIMEOUT_MS
+from tests.helpers.served import ADMIN, READER, signed_in
 
 LIST = "/admin/customer/"
 
@@ -19,30 +18,23 @@ def watcher():
     return PageWatcher()
 
 
-def signed_in(browser, live, watcher, email):
-    context = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
+def person(browser, live, watcher, email):
+    context, page = signed_in(browser, live, email)
     watcher.watch(page)
-    page.goto(live.url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live.url + "/admin/")
     page.on("dialog", lambda dialog: dialog.accept())  # "remove the view?"
     return context, page
 
 
 @pytest.fixture(scope="module")
 def admin(browser, live, watcher):
-    context, page = signed_in(browser, live, watcher, ADMIN)
+    context, page = person(browser, live, watcher, ADMIN)
     yield page
     context.close()
 
 
 @pytest.fixture(scope="module")
 def reader(browser, live, watcher):
-    context, page = signed_in(browser, live, watcher, READER)
+    context, page = person(browser, live, watcher, READER)
     yield page
     context.close()
 

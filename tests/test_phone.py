@@ -4,8 +4,7 @@ gestao.css) and its pager wraps."""
 
 import pytest
 
-from tests.helpers.auth import PASSWORD
-from tests.helpers.served import ADMIN, TIMEOUT_MS, main_pages
+from tests.helpers.served import ADMIN, main_pages, signed_in
 
 PHONE = {"width": 390, "height": 844}
 #: how far the page reaches past the phone's width: a phone browser zooms out to show a
@@ -16,15 +15,8 @@ OVERFLOW = """() => Math.max(document.documentElement.scrollWidth, window.innerW
 
 @pytest.fixture(scope="module")
 def phone(browser, live):
-    context = browser.new_context(locale="pt-BR", viewport=PHONE, screen=PHONE,
-                                  is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(live.url + "/login")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    context, page = signed_in(browser, live, ADMIN, viewport=PHONE, screen=PHONE,
+                              is_mobile=True, has_touch=True)
     yield page, live
     context.close()
 
@@ -57,14 +49,7 @@ def test_a_list_row_is_a_card_naming_each_value(phone):
 
 
 def test_a_desktop_list_stays_a_table(browser, live):
-    context = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(live.url + "/login")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    context, page = signed_in(browser, live, ADMIN)
     page.goto(live.url + "/admin/customer/")
     cells = page.locator("table.model-list tbody tr").first.locator("td")
     assert cells.nth(2).bounding_box()["y"] == cells.nth(3).bounding_box()["y"]

@@ -89,27 +89,26 @@ class SavedViewPages(access.Gated, BaseView):
         flash(str(SAVED if created else UPDATED) % {"name": view.name}, "success")
         return redirect(list_url(list_name, view.query, view.id))
 
-    @expose("/<list_name>/<view_id>/delete", methods=("POST",))
-    def delete(self, list_name, view_id):
+    def _change(self, list_name: str, change, words):
+        """Apply `change(user id, list)` to one of the user's lists; say how it went."""
         self._list(list_name)
         try:
-            view = store.delete_view(current_user.id, list_name, view_id)
+            view = change(current_user.id, list_name)
         except store.ViewRefused as refusal:
             _say_refusal(refusal)
-            return self._back(list_name)
-        flash(str(REMOVED) % {"name": view.name}, "success")
+        else:
+            flash(str(words) % {"name": view.name}, "success")
         return self._back(list_name)
+
+    @expose("/<list_name>/<view_id>/delete", methods=("POST",))
+    def delete(self, list_name, view_id):
+        return self._change(list_name, lambda user, name: store.delete_view(user, name, view_id),
+                            REMOVED)
 
     @expose("/<list_name>/<view_id>/default", methods=("POST",))
     def make_default(self, list_name, view_id):
-        self._list(list_name)
-        try:
-            view = store.set_default(current_user.id, list_name, view_id)
-        except store.ViewRefused as refusal:
-            _say_refusal(refusal)
-            return self._back(list_name)
-        flash(str(DEFAULT_SET) % {"name": view.name}, "success")
-        return self._back(list_name)
+        return self._change(list_name, lambda user, name: store.set_default(user, name, view_id),
+                            DEFAULT_SET)
 
     @expose("/<list_name>/default/clear", methods=("POST",))
     def clear_default(self, list_name):

@@ -17,7 +17,7 @@ from admin_app.demo import seed_demo
 from admin_app.admin.screens import screens
 from admin_app.extensions import db
 from admin_app.models import Customer
-from tests.helpers.auth import make_user
+from tests.helpers.auth import PASSWORD, make_user
 from tests.helpers.browser import CHROMIUM_ARGS, LiveServer, chromium_path, unavailable
 from tests.helpers.config import TEST_CONFIG
 
@@ -114,3 +114,18 @@ def main_pages(served) -> list[str]:
         urls += [f"/admin/history/Customer/{customer}/", "/admin/history/Customer/trash/",
                  "/admin/customer/import/", "/admin/jobs/"]
     return urls
+
+
+def signed_in(browser, live, email: str, **options):
+    """A new browser profile (pt-BR, desktop size unless `options` say otherwise) signed in
+    through the login form as `email`: (context, page), the page on the dashboard."""
+    context = browser.new_context(**{"locale": "pt-BR",
+                                     "viewport": {"width": 1366, "height": 900}, **options})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(live.url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live.url + "/admin/")
+    return context, page
