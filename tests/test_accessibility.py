@@ -84,3 +84,18 @@ def test_dark_mode_follows_the_system_and_keeps_its_contrast(dark):
     background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(22, 25, 29)"
     assert_no_violation(page, served, ["/login"] + main_pages(served))
+
+
+def test_open_panels_and_the_plus_modal_have_no_serious_violation(admin):
+    """What the pages above hide until asked: a list's saved views and column chooser, a
+    form's "+" modal with the related screen's form."""
+    page, served = admin
+    page.goto(served.url + "/admin/customer/?view=0")
+    page.click("#saved-views-link")
+    page.click("#columns-link")
+    page.locator("#column-chooser").wait_for()
+    assert axe_violations(page) == []
+    page.goto(served.url + "/admin/order/new/")
+    page.click(".quick-create-button[data-target=customer]")
+    page.locator("#quick-create #quick-name").wait_for()
+    assert axe_violations(page) == []
