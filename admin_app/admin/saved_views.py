@@ -68,9 +68,15 @@ def find_view(user_id: int, endpoint: str, view_id) -> SavedView:
 
 
 def _preference(user_id: int, endpoint: str, create: bool = False) -> ListPreference | None:
-    found = db.session.get(ListPreference, (user_id, endpoint))
+    """The user's settings of a list, read once per request (a list page asks three times:
+    its default view, its columns, its panels)."""
+    cache = g.setdefault("list_preferences", {})
+    if (user_id, endpoint) not in cache:
+        cache[user_id, endpoint] = db.session.get(ListPreference, (user_id, endpoint))
+    found = cache[user_id, endpoint]
     if found is None and create:
-        found = ListPreference(user_id=user_id, list_endpoint=endpoint)
+        found = cache[user_id, endpoint] = ListPreference(user_id=user_id,
+                                                          list_endpoint=endpoint)
         db.session.add(found)
     return found
 
