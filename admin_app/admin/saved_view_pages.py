@@ -161,12 +161,12 @@ class SavedViewsOnList:
         items = [{
             "name": view.name, "url": list_url(endpoint, view.query, view.id),
             "shared": view.shared, "mine": view.owner_id == user_id,
-            "owner": owner, "is_default": default is not None
+            "owner": view.owner, "is_default": default is not None
             and default.id == view.id, "is_current": current == str(view.id),
             "default_url": url_for("listviews.make_default", list_name=endpoint,
                                    view_id=view.id),
             "delete_url": url_for("listviews.delete", list_name=endpoint, view_id=view.id),
-        } for view, owner in store.visible_views(user_id, endpoint)]
+        } for view in store.visible_views(user_id, endpoint)]
         shown = set(self.shown_column_names())
         return {
             "saved_views": items, "default_view": default, "view_query": query,

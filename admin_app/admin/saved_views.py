@@ -45,14 +45,16 @@ def query_pairs_of(query: str) -> list[tuple[str, str]]:
     return parse_qsl(query or "", keep_blank_values=True)
 
 
-def visible_views(user_id: int, endpoint: str) -> list[tuple[SavedView, str]]:
-    """The user's own views of a list and everyone's shared ones, by name, each with its
-    owner's e-mail."""
-    return [tuple(row) for row in db.session.execute(
-        select(SavedView, User.email).join(User, User.id == SavedView.owner_id)
+def visible_views(user_id: int, endpoint: str) -> list:
+    """The user's own views of a list and everyone's shared ones, by name: rows of id, name,
+    query, shared, owner_id and owner (the owner's e-mail), read on every list page."""
+    return db.session.execute(
+        select(SavedView.id, SavedView.name, SavedView.query, SavedView.shared,
+               SavedView.owner_id, User.email.label("owner"))
+        .join(User, User.id == SavedView.owner_id)
         .where(SavedView.list_endpoint == endpoint,
                or_(SavedView.owner_id == user_id, SavedView.shared))
-        .order_by(SavedView.name, SavedView.id))]
+        .order_by(SavedView.name, SavedView.id)).all()
 
 
 def find_view(user_id: int, endpoint: str, view_id) -> SavedView:
