@@ -10,7 +10,7 @@ from tests.helpers.forms import submit
 from tests.helpers.pages import text_of
 from tests.helpers.words import said, ptn
 
-SUMMARY_RE = re.compile(r'<div class="alert alert-danger error-summary" id="error-summary"'
+SUMMARY_RE = re.compile(r'<div class="error-summary" id="error-summary"'
                         r'.*?</div>', re.S)
 
 

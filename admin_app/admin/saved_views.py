@@ -8,10 +8,11 @@ default by everyone, changed or removed only by its owner.
 """
 
 import json
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from flask import g
-from sqlalchemy import or_, select
+from sqlalchemy import and_, literal_column, or_, select
 
 from admin_app.extensions import db
 from admin_app.models import User
@@ -46,15 +47,8 @@ def query_pairs_of(query: str) -> list[tuple[str, str]]:
 
 
 def visible_views(user_id: int, endpoint: str) -> list:
-    """The user's own views of a list and everyone's shared ones, by name: rows of id, name,
-    query, shared, owner_id and owner (the owner's e-mail), read on every list page."""
-    return db.session.execute(
-        select(SavedView.id, SavedView.name, SavedView.query, SavedView.shared,
-               SavedView.owner_id, User.email.label("owner"))
-        .join(User, User.id == SavedView.owner_id)
-        .where(SavedView.list_endpoint == endpoint,
-               or_(SavedView.owner_id == user_id, SavedView.shared))
-        .order_by(SavedView.name, SavedView.id)).all()
+    """The views of a list the user may open, by name (see list_settings)."""
+    return list_settings(user_id, endpoint).views
 
 
 def find_view(user_id: int, endpoint: str, view_id) -> SavedView:
@@ -70,17 +64,45 @@ def find_view(user_id: int, endpoint: str, view_id) -> SavedView:
 
 
 def _preference(user_id: int, endpoint: str, create: bool = False) -> ListPreference | None:
-    """The user's settings of a list, read once per request (a list page asks three times:
-    its default view, its columns, its panels)."""
-    cache = g.setdefault("list_preferences", {})
-    if (user_id, endpoint) not in cache:
-        cache[user_id, endpoint] = db.session.get(ListPreference, (user_id, endpoint))
-    found = cache[user_id, endpoint]
+    """The user's settings row of a list, to change it."""
+    found = db.session.get(ListPreference, (user_id, endpoint))
     if found is None and create:
-        found = cache[user_id, endpoint] = ListPreference(user_id=user_id,
-                                                          list_endpoint=endpoint)
+        found = ListPreference(user_id=user_id, list_endpoint=endpoint)
         db.session.add(found)
     return found
+
+
+@dataclass
+class ListSettings:
+    """What a list page shows of the user's settings: its default view's id, its chosen
+    columns (JSON or None) and the views the user may open (rows of id, name, query, shared,
+    owner_id, owner)."""
+    default_view_id: int | None
+    columns: str | None
+    views: list
+
+
+def list_settings(user_id: int, endpoint: str) -> ListSettings:
+    """The user's settings of a list and its visible views (their own and everyone's
+    shared ones, by name), in one query once per request: a list page reads them for its
+    default view, its columns and its panels."""
+    cache = g.setdefault("list_settings", {})
+    if (user_id, endpoint) not in cache:
+        anchor = select(literal_column("1").label("one")).subquery()
+        rows = db.session.execute(
+            select(ListPreference.default_view_id, ListPreference.columns, SavedView.id,
+                   SavedView.name, SavedView.query, SavedView.shared, SavedView.owner_id,
+                   User.email.label("owner"))
+            .select_from(anchor)
+            .outerjoin(ListPreference, and_(ListPreference.user_id == user_id,
+                                            ListPreference.list_endpoint == endpoint))
+            .outerjoin(SavedView, and_(SavedView.list_endpoint == endpoint,
+                                       or_(SavedView.owner_id == user_id, SavedView.shared)))
+            .outerjoin(User, User.id == SavedView.owner_id)
+            .order_by(SavedView.name, SavedView.id)).all()
+        cache[user_id, endpoint] = ListSettings(
+            rows[0].default_view_id, rows[0].columns, [row for row in rows if row.id])
+    return cache[user_id, endpoint]
 
 
 def save_view(user_id: int, endpoint: str, name: str, query: str, shared: bool,
@@ -129,15 +151,11 @@ def set_default(user_id: int, endpoint: str, view_id) -> SavedView | None:
     return view
 
 
-def default_view(user_id: int, endpoint: str) -> SavedView | None:
+def default_view(user_id: int, endpoint: str):
     """The view a list opens with for the user (None if it is gone or no longer shared)."""
-    preference = _preference(user_id, endpoint)
-    if preference is None or preference.default_view_id is None:
-        return None
-    try:
-        return find_view(user_id, endpoint, preference.default_view_id)
-    except ViewRefused:
-        return None
+    settings = list_settings(user_id, endpoint)
+    return next((view for view in settings.views if view.id == settings.default_view_id),
+                None)
 
 
 def set_columns(user_id: int, endpoint: str, names: list[str] | None,
@@ -157,12 +175,9 @@ def set_columns(user_id: int, endpoint: str, names: list[str] | None,
 
 
 def shown_columns(user_id: int, endpoint: str, known: list[str]) -> list[str]:
-    """The columns the user chose for the list (those the screen still has), once per
-    request; the screen's own when none were chosen."""
-    cache = g.setdefault("shown_columns", {})
-    if (user_id, endpoint) not in cache:
-        preference = _preference(user_id, endpoint)
-        chosen = json.loads(preference.columns) if preference and preference.columns else None
-        kept = [name for name in known if chosen is None or name in chosen]
-        cache[user_id, endpoint] = kept or list(known)
-    return cache[user_id, endpoint]
+    """The columns the user chose for the list (those the screen still has); the screen's
+    own when none were chosen."""
+    chosen = list_settings(user_id, endpoint).columns
+    chosen = json.loads(chosen) if chosen else None
+    kept = [name for name in known if chosen is None or name in chosen]
+    return kept or list(known)
