@@ -29,7 +29,7 @@ from admin_app.rules import orders as order_rules
 from admin_app.rules import stock as stock_rules
 from admin_app.words import MOVEMENT_KIND_LABELS, ORDER_STATUS_LABELS
 from tests.helpers.auth import PASSWORD
-from tests.helpers.browser import PageWatcher
+from tests.helpers.browser import PageWatcher, words
 from tests.helpers.served import ADMIN, ARTIFACTS, READER, TIMEOUT_MS
 from tests.helpers.words import brl, pt_of
 
@@ -40,10 +40,6 @@ SAVE = "form.admin-form input[type=submit].btn-primary"
 
 
 # -- what the pt_BR interface says -------------------------------------------------------------
-
-def words(text: str) -> str:
-    return " ".join(text.split())
-
 
 # -- the served app and the browser ------------------------------------------------------------
 

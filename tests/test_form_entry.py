@@ -13,15 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from admin_app.models import FinancialEntry, Order, OrderItem
-from tests.helpers.browser import PageWatcher
+from tests.helpers.browser import PageWatcher, words
 from tests.helpers.served import ADMIN, signed_in
 from tests.helpers.words import brl, pt_of
 
 SAVE = "form.admin-form input[type=submit].btn-primary"
-
-
-def words(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.fixture(scope="module")

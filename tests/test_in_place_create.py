@@ -11,14 +11,10 @@ from sqlalchemy import select
 
 from admin_app.demo import random_cpf
 from admin_app.models import Customer, Order
-from tests.helpers.browser import PageWatcher
+from tests.helpers.browser import PageWatcher, words
 from tests.helpers.served import ADMIN, signed_in
 
 SAVE = "form.admin-form input[type=submit].btn-primary"
-
-
-def words(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,17 @@ class Gated:
         return gate(self.is_accessible)
 
 
+class SignedInPages(Gated):
+    """Pages with no menu entry, open to any active signed-in user: each of their pages
+    checks the rule of the screen it acts on (history, restores, saved views)."""
+
+    def is_visible(self):
+        return False
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.active
+
+
 def fresh_sign_in_or_verify(back_to: str):
     """None when the user typed their password within `GESTAO_REAUTH_MINUTES` (Flask-Security's
     freshness); otherwise the redirect to its "confirm your password" page, back to `back_to`

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_security import current_user
 from sqlalchemy import Date, DateTime, Numeric, and_, inspect, or_, select
 
 from admin_app import formats
@@ -156,16 +155,9 @@ def _text(value) -> str:
     return str(value)
 
 
-class RecordPages(access.Gated, BaseView):
-    """Pages about one record or one screen's records (history, trash, restores): open to
-    any signed-in user, each page checking the screen's own rule; no menu entry. Their
+class RecordPages(access.SignedInPages, BaseView):
+    """Pages about one record or one screen's records (history, trash, restores). Their
     index is the whole trail, on the audit screen."""
-
-    def is_visible(self):
-        return False
-
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.active
 
     @expose("/")
     def index(self):

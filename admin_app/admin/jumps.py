@@ -6,17 +6,15 @@ sort value is M or after, on the page that holds it).
 A page number that is not one (text, a negative number) or lies past the end is said in
 words; the list then shows its first or last page, never an error."""
 
-import decimal
 import string
 
 from flask import flash, request
-from flask_babel import format_decimal
 from sqlalchemy import String, func, literal, select
 
 from admin_app.i18n import gettext
 
 from . import listing
-from .pager import list_url
+from .pager import list_url, number_words
 from .paging import encode_cursor
 
 LETTERS = string.ascii_uppercase
@@ -85,10 +83,8 @@ class ListJumps:
     def say_past_end(self, rows) -> None:
         past_end = getattr(rows, "past_end", None)
         if past_end:
-            with decimal.localcontext(prec=len(str(past_end)) + 2):  # Babel rounds in it
-                number = format_decimal(past_end, format="#,##0")
-            flash(gettext("There is no page %(page)s: this is the last page.", page=number),
-                  "info")
+            flash(gettext("There is no page %(page)s: this is the last page.",
+                          page=number_words(past_end)), "info")
 
 
 def marked(rows, keys, keyset: bool):

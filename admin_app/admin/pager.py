@@ -1,6 +1,7 @@
 """A list's keyset pager as the page shows it: the edges of the page read (listing.py)
 turned into links of this list, the page's label, and the row count in words."""
 
+import decimal
 from dataclasses import dataclass
 
 from flask import request, url_for
@@ -21,17 +22,21 @@ class ListPager:
     page_label: str
 
 
+def _kept_args() -> dict[str, list[str]]:
+    """The list's search, filters, sort and page size: its arguments but where it is."""
+    return {k: v for k, v in request.args.lists() if k not in CURSOR_ARGS}
+
+
 def list_url(**changes) -> str:
     """This list's URL with its search, filters and sort, at another page."""
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in CURSOR_ARGS}
+    args = _kept_args()
     args.update({k: v for k, v in changes.items() if v is not None})
     return url_for(".index_view", **args)
 
 
 def kept_fields() -> list[tuple[str, str]]:
     """The list's search, filters, sort and page size, as the page box's hidden fields."""
-    return [(name, value) for name, values in request.args.lists() if name not in CURSOR_ARGS
-            for value in values]
+    return [(name, value) for name, values in _kept_args().items() for value in values]
 
 
 def has_pages(rows, num_pages) -> bool:
@@ -42,31 +47,33 @@ def has_pages(rows, num_pages) -> bool:
     return bool(num_pages and num_pages > 1)
 
 
-def _number(value: int) -> str:
-    return format_decimal(value, format="#,##0")
+def number_words(value: int) -> str:
+    """1.234.567 (Babel rounds in the decimal context: enough digits for any number)."""
+    with decimal.localcontext(prec=max(len(str(value)) + 2, 28)):
+        return format_decimal(value, format="#,##0")
 
 
 def count_words(count: ListCount) -> str:
     """1.234, "cerca de 1.234" (an estimate) or "mais de 10.000" (a floor)."""
     if count.kind == "about":
-        return gettext("about %(num)s", num=_number(int(count)))
+        return gettext("about %(num)s", num=number_words(int(count)))
     if count.kind == "more":
-        return gettext("more than %(num)s", num=_number(int(count)))
-    return _number(int(count))
+        return gettext("more than %(num)s", num=number_words(int(count)))
+    return number_words(int(count))
 
 
 def list_pager(edges: Edges | None, count: ListCount | None) -> ListPager | None:
     """The pager of a keyset page; None for a numbered list (Flask-Admin's pager)."""
     if edges is None:
         return None
-    number = _number(edges.page + 1)
+    number = number_words(edges.page + 1)
     if edges.pages is None:
         label = gettext("Page %(page)s", page=number)
     elif getattr(count, "kind", "exact") == "exact":
-        label = gettext("Page %(page)s of %(pages)s", page=number, pages=_number(edges.pages))
+        label = gettext("Page %(page)s of %(pages)s", page=number, pages=number_words(edges.pages))
     else:
         label = gettext("Page %(page)s of about %(pages)s", page=number,
-                        pages=_number(edges.pages))
+                        pages=number_words(edges.pages))
     return ListPager(
         first_url=list_url() if edges.has_previous else None,
         previous_url=list_url(before=edges.previous_cursor, page=str(max(edges.page - 1, 0)))

@@ -44,15 +44,9 @@ def list_url(endpoint: str, query: str = "", view_id=None) -> str:
     return f"{base}?{query}" if query else base
 
 
-class SavedViewPages(access.Gated, BaseView):
+class SavedViewPages(access.SignedInPages, BaseView):
     """POSTs that change one list's saved views, default and columns for the signed-in
     user; any user who may see the list. No menu entry: the list is where they live."""
-
-    def is_visible(self):
-        return False
-
-    def is_accessible(self):
-        return current_user.is_authenticated and current_user.active
 
     @expose("/")
     def index(self):

@@ -27,6 +27,11 @@ CSP_LISTENER = """document.addEventListener("securitypolicyviolation", function 
 });"""
 
 
+def words(text: str) -> str:
+    """A text as a person reads it: its words, one space apart."""
+    return " ".join(text.split())
+
+
 def unavailable(reason: str):
     """Without a browser the tests cannot run: a failure in CI, a skip elsewhere."""
     if os.environ.get("CI"):
