@@ -43,8 +43,15 @@ def rows(page) -> int:
     return page.locator("table.model-list tbody tr td.col-name").count()
 
 
+def open_panel(page, link: str, panel: str) -> None:
+    """Open a collapsed panel and wait until Bootstrap's opening transition has ended (a
+    click during it can land on a control still moving)."""
+    page.click(f"#{link}")
+    page.locator(f"#{panel}.collapse.show").wait_for()
+
+
 def save_view(page, name, shared=False, default=False):
-    page.click("#saved-views-link")
+    open_panel(page, "saved-views-link", "saved-views")
     page.fill("#view-name", name)
     if shared:
         page.check("#view-shared")
@@ -67,7 +74,7 @@ def test_private_and_shared_views(admin, reader, live):
     save_view(admin, "Os Santos", shared=True)
     admin.goto(live.url + LIST + "?view=0")
     assert sorted(view_names(admin)) == ["Os Santos", "Os Silva"]
-    admin.click("#saved-views-link")
+    open_panel(admin, "saved-views-link", "saved-views")
     admin.click(".saved-view > a:text('Os Silva')")
     admin.wait_for_url("**search=Silva**")
     assert rows(admin) == silva
@@ -90,7 +97,7 @@ def test_a_default_view_opens_the_list_and_goes_in_one_click(admin, live):
 
 def test_a_view_is_removed_by_its_owner(admin, live):
     admin.goto(live.url + LIST + "?view=0")
-    admin.click("#saved-views-link")
+    open_panel(admin, "saved-views-link", "saved-views")
     row = admin.locator(".saved-view", has=admin.locator("a:text('Os Silva')"))
     with admin.expect_navigation():
         row.locator("button:text('Remover')").click()
@@ -100,13 +107,13 @@ def test_a_view_is_removed_by_its_owner(admin, live):
 def test_the_columns_chosen_are_the_columns_shown(admin, live):
     admin.goto(live.url + LIST + "?view=0")
     assert admin.locator("td.col-document").count() > 0
-    admin.click("#columns-link")
+    open_panel(admin, "columns-link", "column-chooser")
     admin.uncheck("#column-document")
     with admin.expect_navigation():
         admin.click("#column-chooser button[value=save]")
     assert admin.locator("td.col-document").count() == 0
     assert admin.locator("th.col-document").count() == 0
-    admin.click("#columns-link")
+    open_panel(admin, "columns-link", "column-chooser")
     with admin.expect_navigation():
         admin.click("#column-chooser button[value=reset]")
     assert admin.locator("td.col-document").count() > 0
